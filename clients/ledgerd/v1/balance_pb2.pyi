@@ -1,0 +1,30 @@
+from ledgerd.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class GetBalancesRequest(_message.Message):
+    __slots__ = ("ledger_account_ids",)
+    LEDGER_ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
+    ledger_account_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ledger_account_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class LedgerAccountBalances(_message.Message):
+    __slots__ = ("ledger_account_id", "lock_version", "balances")
+    LEDGER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCK_VERSION_FIELD_NUMBER: _ClassVar[int]
+    BALANCES_FIELD_NUMBER: _ClassVar[int]
+    ledger_account_id: str
+    lock_version: int
+    balances: _common_pb2.LedgerBalances
+    def __init__(self, ledger_account_id: _Optional[str] = ..., lock_version: _Optional[int] = ..., balances: _Optional[_Union[_common_pb2.LedgerBalances, _Mapping]] = ...) -> None: ...
+
+class GetBalancesResponse(_message.Message):
+    __slots__ = ("ledger_account_balances",)
+    LEDGER_ACCOUNT_BALANCES_FIELD_NUMBER: _ClassVar[int]
+    ledger_account_balances: _containers.RepeatedCompositeFieldContainer[LedgerAccountBalances]
+    def __init__(self, ledger_account_balances: _Optional[_Iterable[_Union[LedgerAccountBalances, _Mapping]]] = ...) -> None: ...

@@ -1,0 +1,37 @@
+"""Regenerates the Python code of protos/ledgerd/v1 into clients/ (import path `ledgerd.v1`).
+
+Run: python protos/generate.py [OUTPUT_DIR]. The generated files are committed; a test
+regenerates them into a temporary folder and fails on any difference.
+"""
+
+import pathlib
+import sys
+
+from grpc_tools import protoc  # type: ignore[import-untyped]
+
+PROTOS = pathlib.Path(__file__).resolve().parent
+DEFAULT_OUTPUT = PROTOS.parent / "clients"
+
+
+def generate(output: pathlib.Path = DEFAULT_OUTPUT) -> list[pathlib.Path]:
+    sources = sorted(str(path.relative_to(PROTOS)) for path in (PROTOS / "ledgerd" / "v1").glob("*.proto"))
+    include = pathlib.Path(protoc.__file__).parent / "_proto"
+    status = protoc.main(
+        [
+            "grpc_tools.protoc",
+            f"-I{PROTOS}",
+            f"-I{include}",
+            f"--python_out={output}",
+            f"--pyi_out={output}",
+            f"--grpc_python_out={output}",
+            *sources,
+        ]
+    )
+    if status != 0:
+        raise RuntimeError(f"protoc failed with status {status}")
+    return sorted((output / "ledgerd" / "v1").glob("*_pb2*.py*"))
+
+
+if __name__ == "__main__":
+    for path in generate(pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT):
+        print(path)
