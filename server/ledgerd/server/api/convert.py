@@ -1,0 +1,241 @@
+"""Mechanical conversion between ledgerd.v1 messages and domain values (same field names on both
+sides). Parsing collects every field violation before refusing a request."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from ledgerd.server.core.paging import PageRequest
+from ledgerd.server.domain import limits
+from ledgerd.server.domain.balances import (
+    BalanceCondition,
+    BalanceView,
+    Direction,
+    LedgerBalance,
+    LedgerBalances,
+    NormalBalance,
+    Status,
+)
+from ledgerd.server.domain.model import Ledger, LedgerAccount, LedgerEntry, LedgerTransaction
+from ledgerd.server.domain.pagination import decode_page_token
+from ledgerd.server.domain.transactions import EntryRequest, check_entry_shape
+from ledgerd.server.domain.validation import Violations
+from ledgerd.v1 import common_pb2, ledger_pb2, transaction_pb2
+
+NORMAL_BALANCES = {
+    common_pb2.NORMAL_BALANCE_CREDIT: NormalBalance.CREDIT,
+    common_pb2.NORMAL_BALANCE_DEBIT: NormalBalance.DEBIT,
+}
+DIRECTIONS = {common_pb2.DIRECTION_CREDIT: Direction.CREDIT, common_pb2.DIRECTION_DEBIT: Direction.DEBIT}
+STATUSES = {
+    common_pb2.LEDGER_TRANSACTION_STATUS_PENDING: Status.PENDING,
+    common_pb2.LEDGER_TRANSACTION_STATUS_POSTED: Status.POSTED,
+    common_pb2.LEDGER_TRANSACTION_STATUS_ARCHIVED: Status.ARCHIVED,
+}
+NORMAL_BALANCE_VALUES = {v: k for k, v in NORMAL_BALANCES.items()}
+DIRECTION_VALUES = {v: k for k, v in DIRECTIONS.items()}
+STATUS_VALUES = {v: k for k, v in STATUSES.items()}
+CONDITION_FIELDS = {
+    "pending_balance_amount": BalanceView.PENDING,
+    "posted_balance_amount": BalanceView.POSTED,
+    "available_balance_amount": BalanceView.AVAILABLE,
+}
+
+
+def fingerprint(method: str, request: Message) -> bytes:
+    """What a request says, sans idempotency key: equal for a retry, different for another body."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    copy.ClearField("idempotency_key")  # type: ignore[arg-type]
+    return hashlib.sha256(method.encode() + b"\0" + copy.SerializeToString(deterministic=True)).digest()
+
+
+# --- to the wire -----------------------------------------------------------------------------
+
+
+def timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    message = Timestamp()
+    message.FromDatetime(value)
+    return message
+
+
+def balance(value: LedgerBalance) -> common_pb2.LedgerBalance:
+    return common_pb2.LedgerBalance(
+        credits=value.credits, debits=value.debits, amount=value.amount, currency=value.currency,
+        currency_exponent=value.currency_exponent,
+    )
+
+
+def balances(value: LedgerBalances) -> common_pb2.LedgerBalances:
+    return common_pb2.LedgerBalances(
+        pending_balance=balance(value.pending_balance),
+        posted_balance=balance(value.posted_balance),
+        available_balance=balance(value.available_balance),
+    )
+
+
+def ledger(value: Ledger) -> ledger_pb2.Ledger:
+    return ledger_pb2.Ledger(
+        id=str(value.id), name=value.name, description=value.description, metadata=value.metadata,
+        created_at=timestamp(value.created_at), updated_at=timestamp(value.updated_at),
+    )
+
+
+def ledger_account(value: LedgerAccount) -> ledger_pb2.LedgerAccount:
+    return ledger_pb2.LedgerAccount(
+        id=str(value.id), ledger_id=str(value.ledger_id), name=value.name, description=value.description,
+        normal_balance=NORMAL_BALANCE_VALUES[value.normal_balance], currency=value.currency,
+        currency_exponent=value.currency_exponent, metadata=value.metadata, lock_version=value.lock_version,
+        balances=balances(value.balances), created_at=timestamp(value.created_at),
+        updated_at=timestamp(value.updated_at),
+    )
+
+
+def ledger_entry(value: LedgerEntry) -> transaction_pb2.LedgerEntry:
+    return transaction_pb2.LedgerEntry(
+        id=str(value.id), ledger_transaction_id=str(value.ledger_transaction_id),
+        ledger_account_id=str(value.ledger_account_id), direction=DIRECTION_VALUES[value.direction],
+        amount=value.amount, status=STATUS_VALUES[value.status], effective_at=timestamp(value.effective_at),
+        ledger_account_lock_version=value.ledger_account_lock_version,
+        resulting_ledger_account_balances=balances(value.resulting_ledger_account_balances),
+        metadata=value.metadata, ledger_account_currency=value.currency,
+        ledger_account_currency_exponent=value.currency_exponent, created_at=timestamp(value.created_at),
+        discarded_at=timestamp(value.discarded_at),
+    )
+
+
+def ledger_transaction(value: LedgerTransaction) -> transaction_pb2.LedgerTransaction:
+    return transaction_pb2.LedgerTransaction(
+        id=str(value.id), ledger_id=str(value.ledger_id), description=value.description,
+        status=STATUS_VALUES[value.status], external_id=value.external_id or "",
+        effective_at=timestamp(value.effective_at), posted_at=timestamp(value.posted_at),
+        metadata=value.metadata, ledger_entries=[ledger_entry(e) for e in value.ledger_entries],
+        created_at=timestamp(value.created_at), updated_at=timestamp(value.updated_at),
+        reverses_ledger_transaction_id=str(value.reverses_ledger_transaction_id or ""),
+        reversed_by_ledger_transaction_id=str(value.reversed_by_ledger_transaction_id or ""),
+    )
+
+
+# --- from the wire ---------------------------------------------------------------------------
+
+
+def optional_datetime(message: Message, field: str) -> datetime | None:
+    if not message.HasField(field):
+        return None
+    value: Timestamp = getattr(message, field)
+    return value.ToDatetime(tzinfo=UTC)
+
+
+def page_request(violations: Violations, page_size: int, page_token: str) -> PageRequest:
+    size = violations.page_size("page_size", page_size)
+    after = None
+    if page_token:
+        after = decode_page_token(page_token)
+        if after is None:
+            violations.add("page_token", "is not a token this server issued")
+    return PageRequest(after, size)
+
+
+def required_id(value: str, field: str = "id") -> uuid.UUID:
+    """The one id a request names; INVALID_ARGUMENT when it is missing or not a UUID."""
+    violations = Violations()
+    parsed = violations.uuid(field, value)
+    violations.raise_if_any()
+    assert parsed is not None
+    return parsed
+
+
+def effective_at_range(message: Message) -> dict[str, datetime | None]:
+    """The effective_at_lower_bound / _upper_bound filters of a list request."""
+    return {
+        name: optional_datetime(message, name) for name in ("effective_at_lower_bound", "effective_at_upper_bound")
+    }
+
+
+def direction(violations: Violations, field: str, value: int) -> Direction | None:
+    parsed = DIRECTIONS.get(value)  # type: ignore[call-overload]
+    if parsed is None:
+        violations.add(field, "must be DIRECTION_CREDIT or DIRECTION_DEBIT")
+    return parsed
+
+
+def normal_balance(violations: Violations, field: str, value: int) -> NormalBalance:
+    if value not in NORMAL_BALANCES:
+        violations.add(field, "must be NORMAL_BALANCE_CREDIT or NORMAL_BALANCE_DEBIT")
+        return NormalBalance.CREDIT
+    return NORMAL_BALANCES[value]
+
+
+def status(violations: Violations, field: str, value: int, *, allowed: Sequence[Status]) -> Status | None:
+    """None for UNSPECIFIED."""
+    if value == common_pb2.LEDGER_TRANSACTION_STATUS_UNSPECIFIED:
+        return None
+    parsed = STATUSES.get(value)  # type: ignore[call-overload]
+    if parsed is None or parsed not in allowed:
+        violations.add(field, "must be one of " + ", ".join(s.value for s in allowed))
+        return None
+    return parsed
+
+
+def balance_condition(violations: Violations, field: str, message: common_pb2.BalanceCondition) -> BalanceCondition:
+    condition = BalanceCondition(**{
+        name: getattr(message, name) for name in ("gt", "gte", "lt", "lte", "eq") if message.HasField(name)
+    })
+    return condition
+
+
+def entry_requests(
+    violations: Violations, field: str, messages: Sequence[transaction_pb2.LedgerEntryRequest]
+) -> tuple[EntryRequest, ...]:
+    entries = []
+    for index, message in enumerate(messages[: limits.entries_per_transaction_max + 1]):
+        path = f"{field}[{index}]"
+        account_id = violations.uuid(f"{path}.ledger_account_id", message.ledger_account_id)
+        entry_direction = direction(violations, f"{path}.direction", message.direction)
+        violations.amount(f"{path}.amount", message.amount)
+        if message.HasField("lock_version") and message.lock_version < 0:
+            violations.add(f"{path}.lock_version", "must not be negative")
+        if message.currency:
+            violations.currency(f"{path}.currency", message.currency)
+        violations.metadata(f"{path}.metadata", message.metadata)
+        conditions = []
+        for condition_field, view in CONDITION_FIELDS.items():
+            if message.HasField(condition_field):
+                condition = balance_condition(violations, f"{path}.{condition_field}", getattr(message, condition_field))
+                if not condition.is_empty():
+                    conditions.append((view, condition))
+        if account_id is not None and entry_direction is not None:
+            entries.append(
+                EntryRequest(
+                    ledger_account_id=account_id, direction=entry_direction, amount=message.amount,
+                    lock_version=message.lock_version if message.HasField("lock_version") else None,
+                    conditions=tuple(conditions), metadata=dict(message.metadata), currency=message.currency or None,
+                )
+            )
+    if len(entries) == len(messages):
+        check_entry_shape(field, entries, violations)
+    elif len(messages) > limits.entries_per_transaction_max:
+        violations.add(field, f"has more than {limits.entries_per_transaction_max} entries (entries_per_transaction_max)")
+    return tuple(entries)
+
+
+def common_fields(violations: Violations, message: Message, *, name_required: bool | None = None) -> None:
+    """The free-text fields most requests share: name, description, metadata, idempotency key."""
+    fields = {f.name for f in message.DESCRIPTOR.fields}
+    if "name" in fields and name_required is not None:
+        violations.text("name", message.name, limits.name_length_max, required=name_required)
+    if "description" in fields:
+        violations.text("description", message.description, limits.description_length_max)
+    if "metadata" in fields:
+        violations.metadata("metadata", message.metadata)
+    if "external_id" in fields:
+        violations.text("external_id", message.external_id, limits.external_id_length_max)
+    if "idempotency_key" in fields:
+        violations.text("idempotency_key", message.idempotency_key, limits.idempotency_key_length_max)

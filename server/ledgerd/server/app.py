@@ -1,0 +1,78 @@
+"""Assembles the server: one pool, the use cases, the servicers, interceptors, health and reflection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from ledgerd.server.api.balance_service import BalanceService
+from ledgerd.server.api.ledger_service import LedgerService
+from ledgerd.server.api.transaction_service import TransactionService
+from ledgerd.server.core.api_keys import Authenticator
+from ledgerd.server.core.balances import BalancesUseCases
+from ledgerd.server.core.ledgers import LedgersUseCases
+from ledgerd.server.core.transactions import TransactionsUseCases
+from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
+from ledgerd.server.interceptors.errors import ErrorInterceptor
+from ledgerd.v1 import (
+    balance_pb2,
+    balance_pb2_grpc,
+    ledger_pb2,
+    ledger_pb2_grpc,
+    transaction_pb2,
+    transaction_pb2_grpc,
+)
+
+SERVICE_NAMES = (
+    ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
+    transaction_pb2.DESCRIPTOR.services_by_name["TransactionService"].full_name,
+    balance_pb2.DESCRIPTOR.services_by_name["BalanceService"].full_name,
+)
+# Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED); the largest valid
+# request, a batch of 100 transactions of 1000 entries, fits well within it.
+message_bytes_max = 64 * 1024 * 1024
+shutdown_grace_seconds = 5.0
+
+
+@dataclass
+class RunningServer:
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+
+    async def stop(self, grace_seconds: float = shutdown_grace_seconds) -> None:
+        # Tell load balancers first, then let calls in flight finish.
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace_seconds)
+
+
+async def start_server(pool: asyncpg.Pool, address: str) -> RunningServer:
+    """Serves on `address` ("host:port"; port 0 picks a free one) until stopped."""
+    ledgers = LedgersUseCases(pool)
+    server = grpc.aio.server(
+        # ErrorInterceptor is outermost so that whatever the inner layers raise leaves as a status.
+        interceptors=[ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
+        options=[
+            ("grpc.max_receive_message_length", message_bytes_max),
+            ("grpc.max_send_message_length", message_bytes_max),
+        ],
+    )
+    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerService(ledgers), server)
+    transaction_pb2_grpc.add_TransactionServiceServicer_to_server(
+        TransactionService(TransactionsUseCases(pool)), server
+    )
+    balance_pb2_grpc.add_BalanceServiceServicer_to_server(BalanceService(BalancesUseCases(ledgers)), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(address)
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(server, port, health_servicer)

@@ -1,0 +1,117 @@
+"""The `ledgerd` command line: serve, migrate, keys create, verify."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import uvloop
+
+from ledgerd.server.app import start_server
+from ledgerd.server.core import api_keys
+from ledgerd.server.core.verify import verify
+from ledgerd.server.store.embedded import database_url
+from ledgerd.server.store.migrate import apply_migrations
+from ledgerd.server.store.pool import create_pool
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+# The organization of the key printed at the first start, so a new user can call at once.
+FIRST_ORGANIZATION = "default"
+
+log = logging.getLogger("ledgerd")
+
+
+async def _migrated_pool(**options: int) -> asyncpg.Pool:
+    pool = await create_pool(database_url(), **options)
+    async with pool.acquire() as connection:
+        for migration in await apply_migrations(connection):
+            log.info("applied migration %04d_%s", migration.version, migration.name)
+    return pool
+
+
+async def serve(arguments: argparse.Namespace) -> int:
+    pool = await _migrated_pool(max_size=arguments.pool_size)
+    try:
+        if not await api_keys.has_api_keys(pool):
+            _, key = await api_keys.create_api_key(pool, FIRST_ORGANIZATION)
+            print(f"No API key existed: created one for organization {FIRST_ORGANIZATION!r} "
+                  "(shown once; send it as 'authorization: Bearer <key>'):", flush=True)
+            print(key, flush=True)
+        running = await start_server(pool, arguments.address)
+        host = arguments.address.rpartition(":")[0]
+        print(f"ledgerd serving on {host}:{running.port}", flush=True)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stopping.set)
+        await stopping.wait()
+        print("ledgerd stopping", flush=True)
+        await running.stop()
+    finally:
+        await pool.close()
+    return 0
+
+
+async def migrate(arguments: argparse.Namespace) -> int:
+    pool = await _migrated_pool(min_size=1, max_size=1)
+    await pool.close()
+    print("migrations applied", flush=True)
+    return 0
+
+
+async def create_key(arguments: argparse.Namespace) -> int:
+    pool = await _migrated_pool(min_size=1, max_size=1)
+    try:
+        organization_id, key = await api_keys.create_api_key(pool, arguments.organization)
+    finally:
+        await pool.close()
+    print(f"organization {arguments.organization!r} ({organization_id}): new API key, shown once:")
+    print(key, flush=True)
+    return 0
+
+
+async def verify_command(arguments: argparse.Namespace) -> int:
+    pool = await _migrated_pool(min_size=1, max_size=2)
+    try:
+        results = await verify(pool)
+    finally:
+        await pool.close()
+    failed = {check: rows for check, rows in results.items() if rows}
+    for check in results:
+        print(f"{'FAIL' if check in failed else 'ok  '} {check}")
+        for row in failed.get(check, ()):
+            print("     " + json.dumps(row, default=str))
+    return 1 if failed else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="ledgerd", description="A double-entry ledger database served over gRPC.")
+    commands = top.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="serve gRPC (DATABASE_URL, else the embedded PostgreSQL)")
+    serve_parser.add_argument("--address", default=DEFAULT_ADDRESS, help=f"HOST:PORT (default {DEFAULT_ADDRESS})")
+    serve_parser.add_argument("--pool-size", type=int, default=20, help="database connections (default 20)")
+    serve_parser.set_defaults(run=serve)
+    commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=migrate)
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="create an API key (and the organization, if new)")
+    create.add_argument("--organization", required=True, help="organization name")
+    create.set_defaults(run=create_key)
+    commands.add_parser("verify", help="check every invariant on the database").set_defaults(run=verify_command)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run: Callable[[argparse.Namespace], Awaitable[int]] = arguments.run
+    return uvloop.run(run(arguments))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

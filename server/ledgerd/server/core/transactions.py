@@ -1,0 +1,289 @@
+"""Use cases of ledger transactions: create (one or a batch), update (post, archive, replace
+entries), reverse, and reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from ledgerd.server.core.idempotency import Idempotency, Replay
+from ledgerd.server.core.paging import Page, PageRequest
+from ledgerd.server.core.writer import BatchState, Change, Outcome, execute, execute_one
+from ledgerd.server.domain import transactions as rules
+from ledgerd.server.domain.balances import Status
+from ledgerd.server.domain.errors import (
+    AlreadyExists,
+    ErrorReason,
+    FailedPrecondition,
+    LedgerError,
+    NotFound,
+)
+from ledgerd.server.domain.ids import new_id
+from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
+from ledgerd.server.domain.transactions import EntryRequest, Movement
+from ledgerd.server.domain.validation import merge_metadata
+from ledgerd.server.store import transactions as store
+
+
+def _entries_written(
+    transaction_id: uuid.UUID,
+    requests: Sequence[EntryRequest],
+    status: Status,
+    effective_at: datetime,
+    before: Mapping[uuid.UUID, LedgerAccount],
+    changed: Mapping[uuid.UUID, LedgerAccount],
+    now: datetime,
+) -> tuple[LedgerEntry, ...]:
+    """Entry rows, each recording its account's lock_version and balances right after the write."""
+    written = []
+    for request in requests:
+        account = changed.get(request.ledger_account_id, before[request.ledger_account_id])
+        written.append(
+            LedgerEntry(
+                id=new_id(),
+                ledger_transaction_id=transaction_id,
+                ledger_account_id=account.id,
+                direction=request.direction,
+                amount=request.amount,
+                status=status,
+                effective_at=effective_at,
+                ledger_account_lock_version=account.lock_version,
+                resulting_totals=account.totals,
+                normal_balance=account.normal_balance,
+                currency=account.currency,
+                currency_exponent=account.currency_exponent,
+                metadata=dict(request.metadata or {}),
+                created_at=now,
+            )
+        )
+    return tuple(written)
+
+
+def _not_found(transaction_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        ErrorReason.LEDGER_TRANSACTION_NOT_FOUND,
+        f"ledger transaction {transaction_id} not found",
+        {"ledger_transaction_id": str(transaction_id)},
+    )
+
+
+@dataclass(frozen=True)
+class CreateLedgerTransaction:
+    ledger_entries: tuple[EntryRequest, ...]
+    status: Status
+    description: str
+    external_id: str | None
+    effective_at: datetime | None
+    metadata: Mapping[str, str]
+    # The request as sent, sans idempotency key: tells a retry (same external_id, same body) from a conflict.
+    fingerprint: bytes
+    idempotency: Idempotency[LedgerTransaction] | None = None
+    reverses_ledger_transaction_id: uuid.UUID | None = None
+
+    def transaction_ids(self) -> Iterable[uuid.UUID]:
+        return ()
+
+    def account_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
+        return (e.ledger_account_id for e in self.ledger_entries)
+
+    def external_ids(self) -> Iterable[str]:
+        return (self.external_id,) if self.external_id else ()
+
+    def apply(self, state: BatchState) -> LedgerTransaction:
+        ledger_id = rules.check_entries_against_accounts(self.ledger_entries, state.accounts)
+        if self.external_id:
+            existing = state.external_ids.get((ledger_id, self.external_id))
+            if existing is not None:
+                if existing[1] == self.fingerprint:
+                    return state.transactions[existing[0]]  # a retry: the original, nothing new written
+                raise AlreadyExists(
+                    ErrorReason.EXTERNAL_ID_ALREADY_EXISTS,
+                    f"another ledger transaction of the ledger has external_id {self.external_id!r}",
+                    {"external_id": self.external_id, "ledger_transaction_id": str(existing[0])},
+                )
+        movements = [Movement(e.ledger_account_id, e.direction, e.amount, None, self.status) for e in self.ledger_entries]
+        changed = rules.apply(state.accounts, movements, self.ledger_entries)
+        transaction_id = new_id()
+        effective_at = self.effective_at or state.now
+        entries = _entries_written(
+            transaction_id, self.ledger_entries, self.status, effective_at, state.accounts, changed, state.now
+        )
+        transaction = LedgerTransaction(
+            id=transaction_id,
+            ledger_id=ledger_id,
+            description=self.description,
+            status=self.status,
+            external_id=self.external_id,
+            effective_at=effective_at,
+            posted_at=state.now if self.status is Status.POSTED else None,
+            metadata=dict(self.metadata),
+            created_at=state.now,
+            updated_at=state.now,
+            ledger_entries=entries,
+            reverses_ledger_transaction_id=self.reverses_ledger_transaction_id,
+        )
+        state.accept(Change(transaction, fingerprint=self.fingerprint, new_entries=entries, accounts=list(changed.values())))
+        return transaction
+
+
+@dataclass(frozen=True)
+class UpdateLedgerTransaction:
+    id: uuid.UUID
+    status: Status | None
+    ledger_entries: tuple[EntryRequest, ...]
+    description: str | None
+    metadata: Mapping[str, str]
+    effective_at: datetime | None
+    idempotency: Idempotency[LedgerTransaction] | None = None
+
+    def transaction_ids(self) -> Iterable[uuid.UUID]:
+        return (self.id,)
+
+    def account_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
+        current = state.transactions.get(self.id)
+        old = [e.ledger_account_id for e in current.ledger_entries] if current else []
+        return [*old, *(e.ledger_account_id for e in self.ledger_entries)]
+
+    def external_ids(self) -> Iterable[str]:
+        return ()
+
+    def apply(self, state: BatchState) -> LedgerTransaction:
+        current = state.transactions.get(self.id)
+        if current is None:
+            raise _not_found(self.id)
+        other_changes = bool(self.ledger_entries or self.description is not None or self.metadata or self.effective_at)
+        rules.check_status_change(current.status, self.status, other_changes)
+        status = self.status or current.status
+        if status is current.status and not other_changes:
+            return current
+        if self.ledger_entries:
+            if rules.check_entries_against_accounts(self.ledger_entries, state.accounts) != current.ledger_id:
+                raise FailedPrecondition(ErrorReason.LEDGER_MISMATCH, "the new entries belong to another ledger")
+            movements = [Movement(e.ledger_account_id, e.direction, e.amount, current.status, None)
+                         for e in current.ledger_entries]
+            movements += [Movement(e.ledger_account_id, e.direction, e.amount, None, status) for e in self.ledger_entries]
+        else:
+            movements = [Movement(e.ledger_account_id, e.direction, e.amount, current.status, status)
+                         for e in current.ledger_entries]
+        changed = rules.apply(state.accounts, movements, self.ledger_entries)
+        effective_at = self.effective_at or current.effective_at
+        if self.ledger_entries:
+            entries = _entries_written(
+                current.id, self.ledger_entries, status, effective_at, state.accounts, changed, state.now
+            )
+            new_entries: tuple[LedgerEntry, ...] = entries
+        else:
+            entries = tuple(replace(e, status=status, effective_at=effective_at) for e in current.ledger_entries)
+            new_entries = ()
+        transaction = replace(
+            current,
+            status=status,
+            posted_at=state.now if status is Status.POSTED else None,
+            description=current.description if self.description is None else self.description,
+            metadata=merge_metadata(current.metadata, self.metadata),
+            effective_at=effective_at,
+            updated_at=state.now,
+            ledger_entries=entries,
+        )
+        state.accept(Change(transaction, changed=True, discard_entries=bool(self.ledger_entries),
+                            new_entries=new_entries, accounts=list(changed.values())))
+        return transaction
+
+
+@dataclass(frozen=True)
+class ReverseLedgerTransaction:
+    id: uuid.UUID
+    status: Status
+    description: str | None
+    external_id: str | None
+    effective_at: datetime | None
+    metadata: Mapping[str, str]
+    fingerprint: bytes
+    idempotency: Idempotency[LedgerTransaction] | None = None
+
+    def transaction_ids(self) -> Iterable[uuid.UUID]:
+        return (self.id,)
+
+    def account_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
+        original = state.transactions.get(self.id)
+        return [e.ledger_account_id for e in original.ledger_entries] if original else []
+
+    def external_ids(self) -> Iterable[str]:
+        return (self.external_id,) if self.external_id else ()
+
+    def apply(self, state: BatchState) -> LedgerTransaction:
+        original = state.transactions.get(self.id)
+        if original is None:
+            raise _not_found(self.id)
+        if original.status is not Status.POSTED:
+            raise FailedPrecondition(
+                ErrorReason.REVERSAL_NOT_ALLOWED,
+                f"the ledger transaction is {original.status.value}: only posted transactions can be reversed "
+                "(archive a pending one instead)",
+                {"status": original.status.value},
+            )
+        if original.reversed_by_ledger_transaction_id is not None:
+            raise FailedPrecondition(
+                ErrorReason.ALREADY_REVERSED,
+                f"the ledger transaction already has reversal {original.reversed_by_ledger_transaction_id}, "
+                "which is not archived",
+                {"reversed_by_ledger_transaction_id": str(original.reversed_by_ledger_transaction_id)},
+            )
+        reversal = CreateLedgerTransaction(
+            ledger_entries=tuple(
+                EntryRequest(e.ledger_account_id, e.direction.opposite, e.amount, metadata=e.metadata)
+                for e in original.ledger_entries
+            ),
+            status=self.status,
+            description=self.description if self.description is not None else f"Reversal of {original.id}",
+            external_id=self.external_id,
+            effective_at=self.effective_at or original.effective_at,
+            metadata=self.metadata,
+            fingerprint=self.fingerprint,
+            reverses_ledger_transaction_id=original.id,
+        ).apply(state)
+        if reversal.status is not Status.ARCHIVED and reversal.reverses_ledger_transaction_id == original.id:
+            state.transactions[original.id] = replace(original, reversed_by_ledger_transaction_id=reversal.id)
+        return reversal
+
+
+class TransactionsUseCases:
+    """Reads and writes of ledger transactions for one database."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def write(self, organization_id: uuid.UUID, write: CreateLedgerTransaction | UpdateLedgerTransaction
+                    | ReverseLedgerTransaction) -> LedgerTransaction | Replay:
+        outcome = await execute_one(self.pool, organization_id, write)
+        if isinstance(outcome, LedgerError):
+            raise outcome
+        return outcome
+
+    async def create_many(self, organization_id: uuid.UUID, writes: Sequence[CreateLedgerTransaction]) -> list[Outcome]:
+        return await execute(self.pool, organization_id, writes)
+
+    async def get(self, organization_id: uuid.UUID, transaction_id: uuid.UUID) -> LedgerTransaction:
+        found = await store.get_transactions(self.pool, organization_id, [transaction_id])
+        if transaction_id not in found:
+            raise _not_found(transaction_id)
+        return found[transaction_id]
+
+    async def get_entry(self, organization_id: uuid.UUID, entry_id: uuid.UUID) -> LedgerEntry:
+        entry = await store.get_entry(self.pool, organization_id, entry_id)
+        if entry is None:
+            raise NotFound(ErrorReason.LEDGER_ENTRY_NOT_FOUND, f"ledger entry {entry_id} not found",
+                           {"ledger_entry_id": str(entry_id)})
+        return entry
+
+    async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerTransaction]:
+        items = await store.list_transactions(self.pool, organization_id, page.after, page.size + 1, **filters)
+        return Page.of(items, page.size)
+
+    async def list_entries(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerEntry]:
+        items = await store.list_entries(self.pool, organization_id, page.after, page.size + 1, **filters)
+        return Page.of(items, page.size)

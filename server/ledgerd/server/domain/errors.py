@@ -1,0 +1,106 @@
+"""Domain errors: what went wrong, in the seeds' words. The wire mapping lives in
+ledgerd.server.interceptors.errors, the only place that knows gRPC codes."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ErrorReason(enum.Enum):
+    """Mirrors ledgerd.v1.ErrorReason by name (a unit test keeps the two equal)."""
+
+    INVALID_ARGUMENT = "ERROR_REASON_INVALID_ARGUMENT"
+    UNBALANCED_ENTRIES = "ERROR_REASON_UNBALANCED_ENTRIES"
+    UNAUTHENTICATED = "ERROR_REASON_UNAUTHENTICATED"
+    LEDGER_NOT_FOUND = "ERROR_REASON_LEDGER_NOT_FOUND"
+    LEDGER_ACCOUNT_NOT_FOUND = "ERROR_REASON_LEDGER_ACCOUNT_NOT_FOUND"
+    LEDGER_TRANSACTION_NOT_FOUND = "ERROR_REASON_LEDGER_TRANSACTION_NOT_FOUND"
+    LEDGER_ENTRY_NOT_FOUND = "ERROR_REASON_LEDGER_ENTRY_NOT_FOUND"
+    LEDGER_MISMATCH = "ERROR_REASON_LEDGER_MISMATCH"
+    CURRENCY_MISMATCH = "ERROR_REASON_CURRENCY_MISMATCH"
+    INVALID_STATUS_TRANSITION = "ERROR_REASON_INVALID_STATUS_TRANSITION"
+    LEDGER_TRANSACTION_IMMUTABLE = "ERROR_REASON_LEDGER_TRANSACTION_IMMUTABLE"
+    BALANCE_CONDITION_FAILED = "ERROR_REASON_BALANCE_CONDITION_FAILED"
+    BALANCE_OVERFLOW = "ERROR_REASON_BALANCE_OVERFLOW"
+    REVERSAL_NOT_ALLOWED = "ERROR_REASON_REVERSAL_NOT_ALLOWED"
+    ALREADY_REVERSED = "ERROR_REASON_ALREADY_REVERSED"
+    LOCK_VERSION_MISMATCH = "ERROR_REASON_LOCK_VERSION_MISMATCH"
+    IDEMPOTENCY_KEY_REUSED = "ERROR_REASON_IDEMPOTENCY_KEY_REUSED"
+    EXTERNAL_ID_ALREADY_EXISTS = "ERROR_REASON_EXTERNAL_ID_ALREADY_EXISTS"
+    DATABASE_UNAVAILABLE = "ERROR_REASON_DATABASE_UNAVAILABLE"
+    OVERLOADED = "ERROR_REASON_OVERLOADED"
+    INTERNAL = "ERROR_REASON_INTERNAL"
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class LedgerError(Exception):
+    """Base of every refusal. Subclasses name the kind (STYLE.md's error table)."""
+
+    def __init__(self, reason: ErrorReason, message: str, metadata: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.metadata = metadata or {}
+
+
+class InvalidArgument(LedgerError):
+    """The request is malformed; `violations` lists every offending field."""
+
+    def __init__(
+        self,
+        violations: Sequence[FieldViolation],
+        reason: ErrorReason = ErrorReason.INVALID_ARGUMENT,
+        message: str | None = None,
+    ) -> None:
+        self.violations = tuple(violations)
+        summary = message or "; ".join(f"{v.field}: {v.description}" for v in self.violations)
+        super().__init__(reason, summary)
+
+
+class NotFound(LedgerError):
+    """Unknown, or another organization's: the answer never tells which."""
+
+
+class FailedPrecondition(LedgerError):
+    """The request is well formed but the current state forbids it."""
+
+
+class Aborted(LedgerError):
+    """An optimistic check failed: re-read and decide again."""
+
+
+class AlreadyExists(LedgerError):
+    """A key already names another request's result."""
+
+
+class Unauthenticated(LedgerError):
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorReason.UNAUTHENTICATED, message)
+
+
+class Unavailable(LedgerError):
+    """The database cannot be reached; safe to retry with the same idempotency key."""
+
+
+class ResourceExhausted(LedgerError):
+    """The server is at capacity; safe to retry later."""
+
+
+class InvariantViolation(LedgerError):
+    """A programmer error: an assertion of an invariant failed. The database transaction rolls back."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorReason.INTERNAL, message)
+
+
+def invariant(condition: bool, message: str) -> None:
+    """Asserts an invariant in production too (unlike `assert`, which -O strips)."""
+    if not condition:
+        raise InvariantViolation(message)

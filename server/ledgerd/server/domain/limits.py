@@ -1,0 +1,23 @@
+"""Every limit ledgerd enforces, by name. Nothing is unbounded; proto comments quote these names."""
+
+INT64_MAX = 2**63 - 1
+
+amount_max = INT64_MAX
+entries_per_transaction_min = 2
+entries_per_transaction_max = 1000
+transactions_per_batch_max = 100
+balance_accounts_max = 1000
+
+name_length_max = 255
+description_length_max = 1000
+external_id_length_max = 180
+idempotency_key_length_max = 255
+currency_length_max = 16
+currency_exponent_max = 18
+
+metadata_keys_max = 50
+metadata_key_length_max = 100
+metadata_value_length_max = 500
+
+page_size_default = 25
+page_size_max = 1000

@@ -1,0 +1,60 @@
+"""`authorization: Bearer <api key>` on every call; the key's organization is what the handlers
+see (through `current_organization`). Health checks and reflection are open."""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from ledgerd.server.core.api_keys import Authenticator
+from ledgerd.server.domain.errors import Unauthenticated
+from ledgerd.server.interceptors.errors import abort
+from ledgerd.server.interceptors.wrapping import Behavior, wrap
+
+OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+_organization: contextvars.ContextVar[uuid.UUID] = contextvars.ContextVar("organization")
+
+
+def current_organization() -> uuid.UUID:
+    """The calling organization; set for every call that reached a handler."""
+    return _organization.get()
+
+
+def bearer_key(context: grpc.aio.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == "authorization":
+            scheme, _, token = str(value).partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            raise Unauthenticated("the authorization metadata must be 'Bearer <api key>'")
+    raise Unauthenticated("missing authorization metadata: 'Bearer <api key>'")
+
+
+class AuthenticationInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    def __init__(self, authenticator: Authenticator) -> None:
+        self.authenticator = authenticator
+
+    async def intercept_service(self, continuation: Any, handler_call_details: grpc.HandlerCallDetails) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler_call_details.method.startswith(OPEN_SERVICES):
+            return handler
+        return wrap(handler, self._around, self._around_stream)
+
+    async def _authenticate(self, context: grpc.aio.ServicerContext) -> None:
+        try:
+            _organization.set(await self.authenticator.organization_of(bearer_key(context)))
+        except Exception as error:
+            await abort(context, error)
+
+    async def _around(self, behavior: Behavior, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        await self._authenticate(context)
+        return await behavior(request, context)
+
+    async def _around_stream(self, behavior: Behavior, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        await self._authenticate(context)
+        async for response in behavior(request, context):
+            yield response

@@ -1,0 +1,155 @@
+"""The one error map: domain errors and database failures to gRPC status codes, each with a
+google.rpc.Status carrying ErrorInfo (reason, domain "ledgerd.v1") and, for bad requests, a
+BadRequest listing every field violation. Nothing else in the server knows gRPC codes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from ledgerd.server.domain.errors import (
+    Aborted,
+    AlreadyExists,
+    ErrorReason,
+    FailedPrecondition,
+    InvalidArgument,
+    InvariantViolation,
+    LedgerError,
+    NotFound,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+)
+from ledgerd.server.interceptors.wrapping import Behavior, wrap
+from ledgerd.v1 import errors_pb2
+
+log = logging.getLogger(__name__)
+
+ERROR_DOMAIN = "ledgerd.v1"
+
+CODES: list[tuple[type[LedgerError], grpc.StatusCode]] = [
+    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
+    (Aborted, grpc.StatusCode.ABORTED),
+    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (Unavailable, grpc.StatusCode.UNAVAILABLE),
+    (ResourceExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (InvariantViolation, grpc.StatusCode.INTERNAL),
+]
+
+# Failures of the database connection rather than of a statement: the client may retry.
+UNAVAILABLE_ERRORS = (
+    OSError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.InterfaceError,
+)
+
+
+def code_of(error: LedgerError) -> grpc.StatusCode:
+    for kind, code in CODES:
+        if isinstance(error, kind):
+            return code
+    return grpc.StatusCode.INTERNAL
+
+
+def translate(error: BaseException) -> LedgerError:
+    """Any exception as the domain error the client will see."""
+    if isinstance(error, LedgerError):
+        return error
+    if isinstance(error, UNAVAILABLE_ERRORS):
+        return Unavailable(ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable; retry with the same idempotency key")
+    if isinstance(error, asyncio.TimeoutError):
+        return ResourceExhausted(ErrorReason.OVERLOADED, "the server is at capacity; retry later")
+    log.exception("unexpected error", exc_info=error)
+    return InvariantViolation("internal error; nothing was written")
+
+
+def status_details(error: LedgerError) -> status_pb2.Status:
+    code = code_of(error)
+    details = [error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)]
+    if isinstance(error, InvalidArgument):
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                    for v in error.violations
+                ]
+            )
+        )
+    packed = []
+    for detail in details:
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        packed.append(holder)
+    return status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message, details=packed)
+
+
+def item_error(error: LedgerError) -> errors_pb2.ItemError:
+    """A batch item's refusal: the code, reason and violations its single-item call would return."""
+    return errors_pb2.ItemError(
+        code=getattr(code_pb2, code_of(error).name),
+        reason=errors_pb2.ErrorReason.Value(error.reason.value),
+        message=error.message,
+        field_violations=[
+            errors_pb2.FieldViolation(field=v.field, description=v.description)
+            for v in getattr(error, "violations", ())
+        ],
+    )
+
+
+async def abort(context: grpc.aio.ServicerContext, error: BaseException) -> None:
+    ledger_error = translate(error)
+    status = status_details(ledger_error)
+    await context.abort(
+        code_of(ledger_error),
+        ledger_error.message,
+        trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),),
+    )
+
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    async def intercept_service(self, continuation: Any, handler_call_details: grpc.HandlerCallDetails) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        return wrap(handler, _around, _around_stream)
+
+
+async def _around(behavior: Behavior, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    try:
+        return await behavior(request, context)
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        if _is_abort(error):
+            raise
+        await abort(context, error)
+
+
+async def _around_stream(behavior: Behavior, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+    try:
+        async for response in behavior(request, context):
+            yield response
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        if _is_abort(error):
+            raise
+        await abort(context, error)
+
+
+def _is_abort(error: BaseException) -> bool:
+    # context.abort raises AbortError to unwind the handler; it must pass through untouched.
+    return isinstance(error, grpc.aio.AbortError)

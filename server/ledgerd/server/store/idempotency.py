@@ -1,0 +1,39 @@
+"""SQL of idempotency keys: the stored response of a request, keyed per organization."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+Executor = Any
+
+
+async def find(db: Executor, organization_id: uuid.UUID, key: str) -> tuple[bytes, bytes] | None:
+    """(request fingerprint, response) stored under the key, if any."""
+    row = await db.fetchrow(
+        "SELECT request_fingerprint, response FROM idempotency_keys WHERE organization_id = $1 AND idempotency_key = $2",
+        organization_id, key,
+    )
+    return (bytes(row["request_fingerprint"]), bytes(row["response"])) if row else None
+
+
+async def find_many(db: Executor, organization_id: uuid.UUID, keys: list[str]) -> dict[str, tuple[bytes, bytes]]:
+    records = await db.fetch(
+        """SELECT idempotency_key, request_fingerprint, response FROM idempotency_keys
+           WHERE organization_id = $1 AND idempotency_key = ANY($2::text[])""",
+        organization_id, keys,
+    )
+    return {r["idempotency_key"]: (bytes(r["request_fingerprint"]), bytes(r["response"])) for r in records}
+
+
+async def insert(
+    db: Executor, organization_id: uuid.UUID, key: str, fingerprint: bytes, response: bytes, now: datetime
+) -> bool:
+    """False when another request stored the key first (it then waited for that one's commit)."""
+    inserted = await db.fetchval(
+        """INSERT INTO idempotency_keys (organization_id, idempotency_key, request_fingerprint, response, created_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true""",
+        organization_id, key, fingerprint, response, now,
+    )
+    return bool(inserted)

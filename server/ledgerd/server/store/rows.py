@@ -1,0 +1,112 @@
+"""Database rows to domain values. SQL column names are the domain's field names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ledgerd.server.domain.balances import BalanceTotals, Direction, NormalBalance, Status
+from ledgerd.server.domain.model import Ledger, LedgerAccount, LedgerEntry, LedgerTransaction
+
+Row = Mapping[str, Any]
+
+
+def totals(row: Row, prefix: str = "") -> BalanceTotals:
+    return BalanceTotals(
+        row[f"{prefix}posted_credits"] or 0,
+        row[f"{prefix}posted_debits"] or 0,
+        row[f"{prefix}pending_credits"] or 0,
+        row[f"{prefix}pending_debits"] or 0,
+    )
+
+
+def ledger(row: Row) -> Ledger:
+    return Ledger(
+        id=row["id"],
+        organization_id=row["organization_id"],
+        name=row["name"],
+        description=row["description"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def ledger_account(row: Row) -> LedgerAccount:
+    return LedgerAccount(
+        id=row["id"],
+        ledger_id=row["ledger_id"],
+        name=row["name"],
+        description=row["description"],
+        normal_balance=NormalBalance(row["normal_balance"]),
+        currency=row["currency"],
+        currency_exponent=row["currency_exponent"],
+        metadata=row["metadata"],
+        lock_version=row["lock_version"],
+        totals=totals(row),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+ENTRY_COLUMNS = """
+    e.id, e.ledger_transaction_id, e.ledger_account_id, e.direction, e.amount,
+    e.ledger_account_lock_version, e.metadata, e.created_at, e.discarded_at,
+    t.status, t.effective_at, a.normal_balance, a.currency, a.currency_exponent,
+    v.posted_credits AS resulting_posted_credits, v.posted_debits AS resulting_posted_debits,
+    v.pending_credits AS resulting_pending_credits, v.pending_debits AS resulting_pending_debits
+"""
+
+# Joins an entry (alias e) to its transaction, account and resulting balances (version 0: none).
+ENTRY_JOINS = """
+    JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+    JOIN ledger_accounts a ON a.id = e.ledger_account_id
+    LEFT JOIN ledger_account_versions v
+        ON v.ledger_account_id = e.ledger_account_id AND v.lock_version = e.ledger_account_lock_version
+"""
+
+
+def ledger_entry(row: Row) -> LedgerEntry:
+    return LedgerEntry(
+        id=row["id"],
+        ledger_transaction_id=row["ledger_transaction_id"],
+        ledger_account_id=row["ledger_account_id"],
+        direction=Direction(row["direction"]),
+        amount=row["amount"],
+        status=Status(row["status"]),
+        effective_at=row["effective_at"],
+        ledger_account_lock_version=row["ledger_account_lock_version"],
+        resulting_totals=totals(row, "resulting_"),
+        normal_balance=NormalBalance(row["normal_balance"]),
+        currency=row["currency"],
+        currency_exponent=row["currency_exponent"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        discarded_at=row["discarded_at"],
+    )
+
+
+TRANSACTION_COLUMNS = """
+    t.id, t.ledger_id, t.description, t.status, t.external_id, t.effective_at, t.posted_at,
+    t.metadata, t.reverses_ledger_transaction_id, t.request_fingerprint, t.created_at, t.updated_at,
+    (SELECT r.id FROM ledger_transactions r
+      WHERE r.reverses_ledger_transaction_id = t.id AND r.status <> 'archived') AS reversed_by_ledger_transaction_id
+"""
+
+
+def ledger_transaction(row: Row, entries: tuple[LedgerEntry, ...]) -> LedgerTransaction:
+    return LedgerTransaction(
+        id=row["id"],
+        ledger_id=row["ledger_id"],
+        description=row["description"],
+        status=Status(row["status"]),
+        external_id=row["external_id"],
+        effective_at=row["effective_at"],
+        posted_at=row["posted_at"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        ledger_entries=entries,
+        reverses_ledger_transaction_id=row["reverses_ledger_transaction_id"],
+        reversed_by_ledger_transaction_id=row["reversed_by_ledger_transaction_id"],
+    )

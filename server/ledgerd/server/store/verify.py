@@ -1,0 +1,97 @@
+"""The checks of `ledgerd verify`: each query returns the offenders of one invariant of DESIGN.md,
+recomputed from the entries (the stored balances are never trusted here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OFFENDERS_MAX = 20
+
+CHECKS: dict[str, str] = {
+    "every transaction balances per currency": """
+        SELECT e.ledger_transaction_id AS id, a.currency,
+               sum(CASE e.direction WHEN 'debit' THEN e.amount::numeric ELSE -e.amount::numeric END) AS difference
+        FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.ledger_account_id
+        WHERE e.discarded_at IS NULL
+        GROUP BY e.ledger_transaction_id, a.currency
+        HAVING sum(CASE e.direction WHEN 'debit' THEN e.amount::numeric ELSE -e.amount::numeric END) <> 0
+    """,
+    "every transaction has a debit and a credit entry": """
+        SELECT t.id FROM ledger_transactions t
+        LEFT JOIN ledger_entries e ON e.ledger_transaction_id = t.id AND e.discarded_at IS NULL
+        GROUP BY t.id
+        HAVING count(*) FILTER (WHERE e.direction = 'debit') = 0 OR count(*) FILTER (WHERE e.direction = 'credit') = 0
+    """,
+    "entries touch accounts of their transaction's ledger": """
+        SELECT e.id, e.ledger_transaction_id FROM ledger_entries e
+        JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+        JOIN ledger_accounts a ON a.id = e.ledger_account_id
+        WHERE a.ledger_id <> t.ledger_id
+    """,
+    "stored balances equal the sums of the entries": """
+        WITH sums AS (
+            SELECT e.ledger_account_id AS id,
+                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'posted' AND e.direction = 'credit'), 0) AS posted_credits,
+                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit'), 0) AS posted_debits,
+                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'pending' AND e.direction = 'credit'), 0) AS pending_credits,
+                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'pending' AND e.direction = 'debit'), 0) AS pending_debits
+            FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+            WHERE e.discarded_at IS NULL
+            GROUP BY e.ledger_account_id
+        )
+        SELECT a.id, a.posted_credits, a.posted_debits, a.pending_credits, a.pending_debits,
+               coalesce(s.posted_credits, 0) AS recomputed_posted_credits,
+               coalesce(s.posted_debits, 0) AS recomputed_posted_debits,
+               coalesce(s.pending_credits, 0) AS recomputed_pending_credits,
+               coalesce(s.pending_debits, 0) AS recomputed_pending_debits
+        FROM ledger_accounts a LEFT JOIN sums s ON s.id = a.id
+        WHERE (a.posted_credits, a.posted_debits, a.pending_credits, a.pending_debits)
+           IS DISTINCT FROM (coalesce(s.posted_credits, 0), coalesce(s.posted_debits, 0),
+                             coalesce(s.pending_credits, 0), coalesce(s.pending_debits, 0))
+    """,
+    "lock_version equals the number of balance-changing transactions": """
+        SELECT a.id, a.lock_version, count(v.lock_version) AS versions, max(v.lock_version) AS newest
+        FROM ledger_accounts a LEFT JOIN ledger_account_versions v ON v.ledger_account_id = a.id
+        GROUP BY a.id
+        HAVING a.lock_version <> count(v.lock_version) OR a.lock_version <> coalesce(max(v.lock_version), 0)
+    """,
+    "the newest version of each account holds its stored balances": """
+        SELECT a.id, a.lock_version FROM ledger_accounts a
+        JOIN ledger_account_versions v ON v.ledger_account_id = a.id AND v.lock_version = a.lock_version
+        WHERE (a.posted_credits, a.posted_debits, a.pending_credits, a.pending_debits)
+           <> (v.posted_credits, v.posted_debits, v.pending_credits, v.pending_debits)
+    """,
+    "every version was made by a transaction that touches the account": """
+        SELECT v.ledger_account_id AS id, v.lock_version, v.ledger_transaction_id FROM ledger_account_versions v
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.ledger_transaction_id = v.ledger_transaction_id
+                                                          AND e.ledger_account_id = v.ledger_account_id)
+    """,
+    "entries record a version their account reached": """
+        SELECT e.id, e.ledger_account_lock_version, a.lock_version FROM ledger_entries e
+        JOIN ledger_accounts a ON a.id = e.ledger_account_id
+        WHERE e.ledger_account_lock_version > a.lock_version
+    """,
+    "posted_at is set exactly on posted transactions": """
+        SELECT id, status FROM ledger_transactions WHERE (status = 'posted') <> (posted_at IS NOT NULL)
+    """,
+    "a transaction has at most one reversal that is not archived": """
+        SELECT reverses_ledger_transaction_id AS id, count(*) FROM ledger_transactions
+        WHERE reverses_ledger_transaction_id IS NOT NULL AND status <> 'archived'
+        GROUP BY reverses_ledger_transaction_id HAVING count(*) > 1
+    """,
+    "only posted transactions are reversed": """
+        SELECT r.id, o.status FROM ledger_transactions r JOIN ledger_transactions o ON o.id = r.reverses_ledger_transaction_id
+        WHERE o.status <> 'posted'
+    """,
+}
+
+
+async def offenders(db: Any) -> dict[str, list[dict[str, Any]]]:
+    """Check name -> up to OFFENDERS_MAX offending rows; empty lists when all hold."""
+    found = {}
+    async with db.acquire() as connection, connection.transaction(isolation="repeatable_read", readonly=True):
+        # One snapshot for every check: a live database keeps writing while this runs.
+        for name, sql in CHECKS.items():
+            records = await connection.fetch(f"SELECT * FROM ({sql}) offenders LIMIT {OFFENDERS_MAX}")
+            found[name] = [dict(r) for r in records]
+    return found

@@ -1,0 +1,77 @@
+"""A real PostgreSQL and a real gRPC server on port 0 for the whole session.
+
+DATABASE_URL, when set, names a server on which a fresh database is created (and dropped at the
+end); otherwise an embedded PostgreSQL is started in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from ledgerd.client import LedgerdClient
+from ledgerd.server.app import RunningServer, start_server
+from ledgerd.server.core.api_keys import create_api_key
+from ledgerd.server.store.embedded import start_embedded
+from ledgerd.server.store.migrate import apply_migrations
+from ledgerd.server.store.pool import create_pool
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        yield start_embedded(Path(tmp_path_factory.mktemp("pgdata")))
+        return
+    name = f"ledgerd_test_{uuid.uuid4().hex[:12]}"
+    import asyncio
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(server_url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base, _, query = server_url.partition("?")
+    yield base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, min_size=4, max_size=20)
+    async with pool.acquire() as connection:
+        await apply_migrations(connection)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def server(pool: asyncpg.Pool) -> AsyncIterator[RunningServer]:
+    running = await start_server(pool, "127.0.0.1:0")
+    yield running
+    await running.stop(0)
+
+
+@pytest.fixture(scope="session")
+def target(server: RunningServer) -> str:
+    return f"127.0.0.1:{server.port}"
+
+
+@pytest.fixture
+async def api_key(pool: asyncpg.Pool) -> str:
+    """A key of a new organization: every test sees only its own ledgers."""
+    _, key = await create_api_key(pool, f"test-{uuid.uuid4()}")
+    return key
+
+
+@pytest.fixture
+async def client(target: str, api_key: str) -> AsyncIterator[LedgerdClient]:
+    async with LedgerdClient(target, api_key) as client:
+        yield client

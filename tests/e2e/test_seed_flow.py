@@ -1,0 +1,46 @@
+"""The seeds' SendCash flow with their exact numbers, end to end over gRPC."""
+
+from __future__ import annotations
+
+from ledgerd.client import LedgerdClient
+from ledgerd.v1 import transaction_pb2
+
+from .ledger_helpers import (
+    DEBIT_NORMAL,
+    POSTED,
+    amounts,
+    create_account,
+    create_ledger,
+    create_transaction,
+    get_account,
+    transfer,
+)
+
+
+async def test_seed_send_cash_flow_gives_jane_the_documented_balances(client: LedgerdClient) -> None:
+    ledger = await create_ledger(client, "SendCash")
+    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+    jane = await create_account(client, ledger.id, "Jane Doe Wallet")
+    assert jane.currency_exponent == 2 and jane.lock_version == 0 and amounts(jane) == (0, 0, 0)
+
+    deposit = await create_transaction(client, transfer(cash.id, jane.id, 10000, status=POSTED))
+    assert [e.ledger_account_lock_version for e in deposit.ledger_entries] == [1, 1]
+    withdrawal = await create_transaction(client, transfer(jane.id, cash.id, 5000, status=POSTED))
+    jane_entry = next(e for e in withdrawal.ledger_entries if e.ledger_account_id == jane.id)
+    assert jane_entry.ledger_account_lock_version == 2
+    assert jane_entry.resulting_ledger_account_balances.posted_balance.amount == 5000
+
+    jane = await get_account(client, jane.id)
+    posted = jane.balances.posted_balance
+    assert (posted.credits, posted.debits, posted.amount, posted.currency, posted.currency_exponent) == (
+        10000, 5000, 5000, "USD", 2
+    )
+    assert jane.lock_version == 2 and amounts(jane) == (5000, 5000, 5000)
+    cash = await get_account(client, cash.id)
+    assert amounts(cash) == (5000, 5000, 5000) and cash.lock_version == 2
+
+    listed = await client.transactions.ListLedgerTransactions(
+        transaction_pb2.ListLedgerTransactionsRequest(ledger_account_id=jane.id)
+    )
+    assert [t.id for t in listed.ledger_transactions] == [deposit.id, withdrawal.id]
+    assert listed.next_page_token == ""
