@@ -122,24 +122,22 @@ async def execute(pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequen
         except (IdempotencyKeyRace, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError) as error:
             log.info("batch of %d fell back to one write at a time: %r", len(todo), error)
             for index in todo:
-                outcomes[index] = await _execute_alone(pool, organization_id, writes[index])
+                outcomes[index] = await execute_one(pool, organization_id, writes[index])
     for index in later:
-        outcomes[index] = await _execute_alone(pool, organization_id, writes[index])
+        outcomes[index] = await execute_one(pool, organization_id, writes[index])
     return [o for o in outcomes if o is not None]
 
 
-async def _execute_alone(pool: asyncpg.Pool, organization_id: uuid.UUID, write: Write) -> Outcome:
-    """One write; after losing a race for its external_id or key, once more (it then replays)."""
-    for attempt in range(2):
-        try:
-            return (await execute_one(pool, organization_id, write))
-        except (IdempotencyKeyRace, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError):
-            if attempt == 1:
-                raise
-    raise AssertionError("unreachable")
-
-
 async def execute_one(pool: asyncpg.Pool, organization_id: uuid.UUID, write: Write) -> Outcome:
+    """One write; after losing a race for its external_id or idempotency key to a concurrent request,
+    once more: it then sees the winner and replays it (or is refused as a conflict)."""
+    try:
+        return await _execute_once(pool, organization_id, write)
+    except (IdempotencyKeyRace, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError):
+        return await _execute_once(pool, organization_id, write)
+
+
+async def _execute_once(pool: asyncpg.Pool, organization_id: uuid.UUID, write: Write) -> Outcome:
     if write.idempotency is not None:
         stored = await idempotency_store.find(pool, organization_id, write.idempotency.key)
         if stored is not None:
