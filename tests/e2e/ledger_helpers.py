@@ -7,7 +7,6 @@ from typing import Any
 
 import grpc
 import pytest
-
 from ledgerd.client import ErrorDetails, LedgerdClient, error_details
 from ledgerd.v1 import common_pb2, ledger_pb2, transaction_pb2
 
@@ -26,8 +25,13 @@ async def create_ledger(client: LedgerdClient, name: str = "Ledger") -> ledger_p
 
 
 async def create_account(
-    client: LedgerdClient, ledger_id: str, name: str = "Account", *, normal_balance: int = CREDIT_NORMAL,
-    currency: str = "USD", **fields: Any,
+    client: LedgerdClient,
+    ledger_id: str,
+    name: str = "Account",
+    *,
+    normal_balance: int = CREDIT_NORMAL,
+    currency: str = "USD",
+    **fields: Any,
 ) -> ledger_pb2.LedgerAccount:
     response = await client.ledgers.CreateLedgerAccount(
         ledger_pb2.CreateLedgerAccountRequest(
@@ -38,10 +42,14 @@ async def create_account(
 
 
 def entry(account_id: str, direction: int, amount: int, **fields: Any) -> transaction_pb2.LedgerEntryRequest:
-    return transaction_pb2.LedgerEntryRequest(ledger_account_id=account_id, direction=direction, amount=amount, **fields)
+    return transaction_pb2.LedgerEntryRequest(
+        ledger_account_id=account_id, direction=direction, amount=amount, **fields
+    )
 
 
-def transfer(debit_id: str, credit_id: str, amount: int, **fields: Any) -> transaction_pb2.CreateLedgerTransactionRequest:
+def transfer(
+    debit_id: str, credit_id: str, amount: int, **fields: Any
+) -> transaction_pb2.CreateLedgerTransactionRequest:
     """A two-entry transaction moving `amount` from the debited account to the credited one."""
     return transaction_pb2.CreateLedgerTransactionRequest(
         ledger_entries=[entry(debit_id, DEBIT, amount), entry(credit_id, CREDIT, amount)], **fields
@@ -63,8 +71,10 @@ async def refused(call: Awaitable[Any], code: grpc.StatusCode, reason: str) -> E
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await call
     details = error_details(raised.value)
-    assert (details.code, details.reason) == (code, reason if reason.startswith("ERROR_REASON_") else
-                                              f"ERROR_REASON_{reason}"), details
+    assert (details.code, details.reason) == (
+        code,
+        reason if reason.startswith("ERROR_REASON_") else f"ERROR_REASON_{reason}",
+    ), details
     return details
 
 

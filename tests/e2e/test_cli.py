@@ -11,7 +11,6 @@ from pathlib import Path
 import asyncpg
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import ledger_pb2
 
@@ -72,8 +71,14 @@ async def test_serve_without_database_url_starts_embedded_postgres_and_prints_a_
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["LEDGERD_DATA_DIR"] = str(tmp_path / "pgdata")
     process = await asyncio.create_subprocess_exec(
-        LEDGERD, "serve", "--address", "127.0.0.1:0", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        LEDGERD,
+        "serve",
+        "--address",
+        "127.0.0.1:0",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     assert process.stdout is not None
     try:

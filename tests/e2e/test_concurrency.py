@@ -7,7 +7,6 @@ import random
 
 import asyncpg
 import grpc
-
 from ledgerd.client import LedgerdClient, error_details
 from ledgerd.server.core.verify import verify
 from ledgerd.v1 import common_pb2, transaction_pb2
@@ -68,9 +67,7 @@ async def test_concurrent_transfers_in_every_direction_keep_exact_balances(
     ledger = await create_ledger(client)
     accounts = [await create_account(client, ledger.id, f"Wallet {n}") for n in range(8)]
     generator = random.Random(20261122)
-    transfers = [
-        (generator.randrange(8), generator.randrange(1, 8), generator.randrange(1, 1000)) for _ in range(400)
-    ]
+    transfers = [(generator.randrange(8), generator.randrange(1, 8), generator.randrange(1, 1000)) for _ in range(400)]
     expected = [0] * 8
     requests = []
     for source, step, amount in transfers:
@@ -78,10 +75,18 @@ async def test_concurrent_transfers_in_every_direction_keep_exact_balances(
         expected[source] -= amount
         expected[target] += amount
         # Three entries on two accounts, so lock order and repeated accounts are both exercised.
-        requests.append(transaction_pb2.CreateLedgerTransactionRequest(status=POSTED, ledger_entries=[
-            entry(accounts[source].id, DEBIT, amount - amount // 2), entry(accounts[source].id, DEBIT, amount // 2),
-            entry(accounts[target].id, CREDIT, amount),
-        ]) if amount > 1 else transfer(accounts[source].id, accounts[target].id, amount, status=POSTED))
+        requests.append(
+            transaction_pb2.CreateLedgerTransactionRequest(
+                status=POSTED,
+                ledger_entries=[
+                    entry(accounts[source].id, DEBIT, amount - amount // 2),
+                    entry(accounts[source].id, DEBIT, amount // 2),
+                    entry(accounts[target].id, CREDIT, amount),
+                ],
+            )
+            if amount > 1
+            else transfer(accounts[source].id, accounts[target].id, amount, status=POSTED)
+        )
 
     await asyncio.gather(*(client.transactions.CreateLedgerTransaction(r) for r in requests))
 
@@ -111,9 +116,9 @@ async def test_concurrent_posts_and_archives_of_the_same_transactions_apply_once
             assert error_details(error).reason == "ERROR_REASON_INVALID_STATUS_TRANSITION"
             return False
 
-    results = await asyncio.gather(*(
-        change(t.id, status) for t in pending for status in (POSTED, common_pb2.LEDGER_TRANSACTION_STATUS_ARCHIVED)
-    ))
+    results = await asyncio.gather(
+        *(change(t.id, status) for t in pending for status in (POSTED, common_pb2.LEDGER_TRANSACTION_STATUS_ARCHIVED))
+    )
     assert sum(results) == 20  # exactly one of each pair won
     listed = await client.transactions.ListLedgerTransactions(
         transaction_pb2.ListLedgerTransactionsRequest(ledger_account_id=wallet.id, status=POSTED)

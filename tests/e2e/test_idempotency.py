@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import ledger_pb2, transaction_pb2
 
@@ -52,7 +51,8 @@ async def test_the_same_key_with_another_body_is_refused_and_writes_nothing(clie
     first = await create_transaction(client, transfer(cash, wallet, 500, idempotency_key="k"))
     await refused(
         client.transactions.CreateLedgerTransaction(transfer(cash, wallet, 501, idempotency_key="k")),
-        grpc.StatusCode.ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED",
+        grpc.StatusCode.ALREADY_EXISTS,
+        "IDEMPOTENCY_KEY_REUSED",
     )
     assert await transactions_of(client, ledger_id) == [first.id]
     assert (await get_account(client, wallet)).lock_version == 1
@@ -71,7 +71,9 @@ async def test_updates_reversals_and_ledger_writes_replay_too(client: LedgerdCli
     ledger_id, cash, wallet = await accounts(client)
     created = await create_transaction(client, transfer(cash, wallet, 40))
     post = transaction_pb2.UpdateLedgerTransactionRequest(id=created.id, status=POSTED, idempotency_key="post")
-    assert await client.transactions.UpdateLedgerTransaction(post) == await client.transactions.UpdateLedgerTransaction(post)
+    assert await client.transactions.UpdateLedgerTransaction(post) == await client.transactions.UpdateLedgerTransaction(
+        post
+    )
     reverse = transaction_pb2.ReverseLedgerTransactionRequest(id=created.id, idempotency_key="reverse")
     first = await client.transactions.ReverseLedgerTransaction(reverse)
     assert await client.transactions.ReverseLedgerTransaction(reverse) == first

@@ -21,6 +21,8 @@ from .ledger_helpers import (
     transfer,
 )
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+
 
 async def test_seed_send_cash_flow_gives_jane_the_documented_balances(client: LedgerdClient) -> None:
     ledger = await create_ledger(client, "SendCash")
@@ -40,7 +42,11 @@ async def test_seed_send_cash_flow_gives_jane_the_documented_balances(client: Le
     jane = await get_account(client, jane.id)
     posted = jane.balances.posted_balance
     assert (posted.credits, posted.debits, posted.amount, posted.currency, posted.currency_exponent) == (
-        10000, 5000, 5000, "USD", 2
+        10000,
+        5000,
+        5000,
+        "USD",
+        2,
     )
     assert jane.lock_version == 2 and amounts(jane) == (5000, 5000, 5000)
     john = await get_account(client, john.id)
@@ -56,15 +62,18 @@ async def test_seed_send_cash_flow_gives_jane_the_documented_balances(client: Le
 
 
 async def test_the_readme_walkthrough_prints_what_the_readme_says(target: str, api_key: str, tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = README.read_text()
     code = readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]
     code = code.strip().removeprefix("```python").removesuffix("```")
     printed = readme.split("It prints")[1].split("```")[1].strip()
     script = tmp_path / "sendcash.py"
     script.write_text(code)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(script), env={**os.environ, "LEDGERD_TARGET": target, "LEDGERD_API_KEY": api_key},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(script),
+        env={**os.environ, "LEDGERD_TARGET": target, "LEDGERD_API_KEY": api_key},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     output, errors = await process.communicate()
     assert process.returncode == 0, errors.decode()

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import common_pb2, errors_pb2, transaction_pb2
 
@@ -67,8 +66,11 @@ async def test_replacing_a_pending_transactions_entries_discards_the_old_ones(cl
     created = await create_transaction(client, transfer(wallet, cash, 300))
     assert amounts(await get_account(client, wallet)) == (700, 1000, 700)
     replaced = await update(
-        client, id=created.id, ledger_entries=[entry(wallet, DEBIT, 120), entry(cash, CREDIT, 120)],
-        description="corrected", metadata={"reason": "typo"},
+        client,
+        id=created.id,
+        ledger_entries=[entry(wallet, DEBIT, 120), entry(cash, CREDIT, 120)],
+        description="corrected",
+        metadata={"reason": "typo"},
     )
     assert [e.amount for e in replaced.ledger_entries] == [120, 120]
     assert (replaced.description, dict(replaced.metadata)) == ("corrected", {"reason": "typo"})
@@ -78,7 +80,10 @@ async def test_replacing_a_pending_transactions_entries_discards_the_old_ones(cl
         transaction_pb2.ListLedgerEntriesRequest(ledger_transaction_id=created.id, show_discarded=True)
     )
     assert sorted((e.amount, e.HasField("discarded_at")) for e in entries.ledger_entries) == [
-        (120, False), (120, False), (300, True), (300, True)
+        (120, False),
+        (120, False),
+        (300, True),
+        (300, True),
     ]
     current = await client.transactions.ListLedgerEntries(
         transaction_pb2.ListLedgerEntriesRequest(ledger_transaction_id=created.id)
@@ -95,7 +100,8 @@ async def test_an_external_id_is_unique_among_pending_and_posted_transactions(cl
     assert (await get_account(client, wallet)).lock_version == 2
     await refused(
         client.transactions.CreateLedgerTransaction(transfer(wallet, cash, 11, external_id="auth-1")),
-        grpc.StatusCode.ALREADY_EXISTS, "EXTERNAL_ID_ALREADY_EXISTS",
+        grpc.StatusCode.ALREADY_EXISTS,
+        "EXTERNAL_ID_ALREADY_EXISTS",
     )
     # Once archived, the external id is free again.
     await update(client, id=first.id, status=ARCHIVED)
@@ -114,7 +120,8 @@ async def test_effective_at_is_kept_apart_from_created_and_posted_times(client: 
     assert all(e.effective_at == created.effective_at for e in created.ledger_entries)
     in_range = await client.transactions.ListLedgerTransactions(
         transaction_pb2.ListLedgerTransactionsRequest(
-            ledger_account_id=wallet, effective_at_lower_bound=timestamp(datetime(2024, 1, 1, tzinfo=UTC)),
+            ledger_account_id=wallet,
+            effective_at_lower_bound=timestamp(datetime(2024, 1, 1, tzinfo=UTC)),
             effective_at_upper_bound=timestamp(datetime(2024, 2, 1, tzinfo=UTC)),
         )
     )
@@ -130,8 +137,9 @@ async def test_an_expected_lock_version_must_be_current(client: LedgerdClient) -
     created = await create_transaction(client, request)
     wallet_entry = next(e for e in created.ledger_entries if e.ledger_account_id == wallet)
     assert wallet_entry.ledger_account_lock_version == account.lock_version + 1
-    await refused(client.transactions.CreateLedgerTransaction(request), grpc.StatusCode.ABORTED,
-                  "LOCK_VERSION_MISMATCH")
+    await refused(
+        client.transactions.CreateLedgerTransaction(request), grpc.StatusCode.ABORTED, "LOCK_VERSION_MISMATCH"
+    )
     assert (await get_account(client, wallet)).lock_version == account.lock_version + 1
 
 
@@ -140,13 +148,19 @@ async def test_a_balance_condition_guards_the_balance_after_the_whole_transactio
     guard = common_pb2.BalanceCondition(gte=0)
 
     def spend(amount: int) -> transaction_pb2.CreateLedgerTransactionRequest:
-        return transaction_pb2.CreateLedgerTransactionRequest(ledger_entries=[
-            entry(wallet, DEBIT, amount, available_balance_amount=guard), entry(cash, CREDIT, amount),
-        ])
+        return transaction_pb2.CreateLedgerTransactionRequest(
+            ledger_entries=[
+                entry(wallet, DEBIT, amount, available_balance_amount=guard),
+                entry(cash, CREDIT, amount),
+            ]
+        )
 
     await create_transaction(client, spend(60))
-    details = await refused(client.transactions.CreateLedgerTransaction(spend(41)),
-                            grpc.StatusCode.FAILED_PRECONDITION, "BALANCE_CONDITION_FAILED")
+    details = await refused(
+        client.transactions.CreateLedgerTransaction(spend(41)),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "BALANCE_CONDITION_FAILED",
+    )
     assert details.metadata["ledger_account_id"] == wallet and details.metadata["amount"] == "-1"
     await create_transaction(client, spend(40))
     assert amounts(await get_account(client, wallet)) == (0, 100, 0)
@@ -155,15 +169,19 @@ async def test_a_balance_condition_guards_the_balance_after_the_whole_transactio
 async def test_a_reversal_swaps_directions_and_is_linked_both_ways(client: LedgerdClient) -> None:
     _, cash, wallet = await funded_wallet(client)
     original = await create_transaction(client, transfer(wallet, cash, 250, status=POSTED, metadata={"k": "v"}))
-    reversal = (await client.transactions.ReverseLedgerTransaction(
-        transaction_pb2.ReverseLedgerTransactionRequest(id=original.id)
-    )).ledger_transaction
+    reversal = (
+        await client.transactions.ReverseLedgerTransaction(
+            transaction_pb2.ReverseLedgerTransactionRequest(id=original.id)
+        )
+    ).ledger_transaction
     assert reversal.status == POSTED and reversal.reverses_ledger_transaction_id == original.id
     assert reversal.description == f"Reversal of {original.id}" and reversal.effective_at == original.effective_at
     assert sorted((e.ledger_account_id, e.direction, e.amount) for e in reversal.ledger_entries) == sorted(
         (e.ledger_account_id, CREDIT if e.direction == DEBIT else DEBIT, e.amount) for e in original.ledger_entries
     )
-    fetched = await client.transactions.GetLedgerTransaction(transaction_pb2.GetLedgerTransactionRequest(id=original.id))
+    fetched = await client.transactions.GetLedgerTransaction(
+        transaction_pb2.GetLedgerTransactionRequest(id=original.id)
+    )
     assert fetched.ledger_transaction.reversed_by_ledger_transaction_id == reversal.id
     assert amounts(await get_account(client, wallet)) == (1000, 1000, 1000)
 
@@ -173,9 +191,13 @@ async def test_a_batch_answers_each_item_in_order_and_a_refusal_spares_its_neigh
     guard = common_pb2.BalanceCondition(gte=0)
 
     def spend(amount: int) -> transaction_pb2.CreateLedgerTransactionRequest:
-        return transaction_pb2.CreateLedgerTransactionRequest(status=POSTED, ledger_entries=[
-            entry(wallet, DEBIT, amount, available_balance_amount=guard), entry(cash, CREDIT, amount),
-        ])
+        return transaction_pb2.CreateLedgerTransactionRequest(
+            status=POSTED,
+            ledger_entries=[
+                entry(wallet, DEBIT, amount, available_balance_amount=guard),
+                entry(cash, CREDIT, amount),
+            ],
+        )
 
     response = await client.transactions.CreateLedgerTransactions(
         transaction_pb2.CreateLedgerTransactionsRequest(requests=[spend(70), spend(50), spend(30)])
@@ -185,7 +207,9 @@ async def test_a_batch_answers_each_item_in_order_and_a_refusal_spares_its_neigh
     error = response.results[1].error
     assert (error.code, errors_pb2.ErrorReason.Name(error.reason)) == (9, "ERROR_REASON_BALANCE_CONDITION_FAILED")
     versions = [
-        next(e.ledger_account_lock_version for e in r.ledger_transaction.ledger_entries if e.ledger_account_id == wallet)
+        next(
+            e.ledger_account_lock_version for e in r.ledger_transaction.ledger_entries if e.ledger_account_id == wallet
+        )
         for r in (response.results[0], response.results[2])
     ]
     assert versions == [2, 3]
@@ -195,8 +219,12 @@ async def test_a_batch_answers_each_item_in_order_and_a_refusal_spares_its_neigh
 async def test_lists_filter_and_page_through_every_transaction_once(client: LedgerdClient) -> None:
     ledger_id, cash, wallet = await funded_wallet(client, 0)
     created = [
-        await create_transaction(client, transfer(cash, wallet, n, status=POSTED if n % 2 else PENDING,
-                                                  metadata={"parity": "odd" if n % 2 else "even"}))
+        await create_transaction(
+            client,
+            transfer(
+                cash, wallet, n, status=POSTED if n % 2 else PENDING, metadata={"parity": "odd" if n % 2 else "even"}
+            ),
+        )
         for n in range(1, 8)
     ]
     seen, token = [], ""
@@ -217,5 +245,7 @@ async def test_lists_filter_and_page_through_every_transaction_once(client: Ledg
         transaction_pb2.ListLedgerEntriesRequest(ledger_account_id=wallet, direction=CREDIT, status=PENDING)
     )
     assert [e.amount for e in debits.ledger_entries] == [2, 4, 6]
-    one = await client.transactions.GetLedgerEntry(transaction_pb2.GetLedgerEntryRequest(id=debits.ledger_entries[0].id))
+    one = await client.transactions.GetLedgerEntry(
+        transaction_pb2.GetLedgerEntryRequest(id=debits.ledger_entries[0].id)
+    )
     assert one.ledger_entry == debits.ledger_entries[0]

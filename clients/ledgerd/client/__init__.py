@@ -14,17 +14,16 @@ from typing import Any
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
-
 from ledgerd.v1 import balance_pb2_grpc, ledger_pb2_grpc, transaction_pb2_grpc
 
 ERROR_DOMAIN = "ledgerd.v1"
 
 
 class _Bearer(
-    grpc.aio.UnaryUnaryClientInterceptor,  # type: ignore[misc]
-    grpc.aio.UnaryStreamClientInterceptor,  # type: ignore[misc]
-    grpc.aio.StreamUnaryClientInterceptor,  # type: ignore[misc]
-    grpc.aio.StreamStreamClientInterceptor,  # type: ignore[misc]
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.aio.StreamUnaryClientInterceptor,
+    grpc.aio.StreamStreamClientInterceptor,
 ):
     """Adds `authorization: Bearer <key>` to every call."""
 

@@ -8,7 +8,6 @@ import asyncpg
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-
 from ledgerd.server.api.balance_service import BalanceService
 from ledgerd.server.api.ledger_service import LedgerService
 from ledgerd.server.api.transaction_service import TransactionService
@@ -68,9 +67,7 @@ async def start_server(pool: asyncpg.Pool, address: str) -> RunningServer:
     balance_pb2_grpc.add_BalanceServiceServicer_to_server(BalanceService(BalancesUseCases(ledgers)), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     port = server.add_insecure_port(address)
     await server.start()
     for name in ("", *SERVICE_NAMES):

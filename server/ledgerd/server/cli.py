@@ -8,11 +8,11 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 import uvloop
-
 from ledgerd.server.app import start_server
 from ledgerd.server.core import api_keys
 from ledgerd.server.core.verify import verify
@@ -40,8 +40,11 @@ async def serve(arguments: argparse.Namespace) -> int:
     try:
         if not await api_keys.has_api_keys(pool):
             _, key = await api_keys.create_api_key(pool, FIRST_ORGANIZATION)
-            print(f"No API key existed: created one for organization {FIRST_ORGANIZATION!r} "
-                  "(shown once; send it as 'authorization: Bearer <key>'):", flush=True)
+            print(
+                f"No API key existed: created one for organization {FIRST_ORGANIZATION!r} "
+                "(shown once; send it as 'authorization: Bearer <key>'):",
+                flush=True,
+            )
             print(key, flush=True)
         running = await start_server(pool, arguments.address)
         host = arguments.address.rpartition(":")[0]
@@ -109,7 +112,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run: Callable[[argparse.Namespace], Awaitable[int]] = arguments.run
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, int]] = arguments.run
     return uvloop.run(run(arguments))
 
 

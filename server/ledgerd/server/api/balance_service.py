@@ -22,7 +22,9 @@ class BalanceService(balance_pb2_grpc.BalanceServiceServicer):
         if not request.ledger_account_ids:
             violations.add("ledger_account_ids", "is required")
         if len(request.ledger_account_ids) > limits.balance_accounts_max:
-            violations.add("ledger_account_ids", f"has more than {limits.balance_accounts_max} ids (balance_accounts_max)")
+            violations.add(
+                "ledger_account_ids", f"has more than {limits.balance_accounts_max} ids (balance_accounts_max)"
+            )
         ids = [
             violations.uuid(f"ledger_account_ids[{i}]", value)
             for i, value in enumerate(request.ledger_account_ids[: limits.balance_accounts_max])

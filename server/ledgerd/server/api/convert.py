@@ -7,6 +7,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -27,19 +28,23 @@ from ledgerd.server.domain.transactions import EntryRequest, check_entry_shape
 from ledgerd.server.domain.validation import Violations
 from ledgerd.v1 import common_pb2, ledger_pb2, transaction_pb2
 
-NORMAL_BALANCES = {
-    common_pb2.NORMAL_BALANCE_CREDIT: NormalBalance.CREDIT,
-    common_pb2.NORMAL_BALANCE_DEBIT: NormalBalance.DEBIT,
+NORMAL_BALANCE_VALUES: dict[NormalBalance, common_pb2.NormalBalance] = {
+    NormalBalance.CREDIT: common_pb2.NORMAL_BALANCE_CREDIT,
+    NormalBalance.DEBIT: common_pb2.NORMAL_BALANCE_DEBIT,
 }
-DIRECTIONS = {common_pb2.DIRECTION_CREDIT: Direction.CREDIT, common_pb2.DIRECTION_DEBIT: Direction.DEBIT}
-STATUSES = {
-    common_pb2.LEDGER_TRANSACTION_STATUS_PENDING: Status.PENDING,
-    common_pb2.LEDGER_TRANSACTION_STATUS_POSTED: Status.POSTED,
-    common_pb2.LEDGER_TRANSACTION_STATUS_ARCHIVED: Status.ARCHIVED,
+DIRECTION_VALUES: dict[Direction, common_pb2.Direction] = {
+    Direction.CREDIT: common_pb2.DIRECTION_CREDIT,
+    Direction.DEBIT: common_pb2.DIRECTION_DEBIT,
 }
-NORMAL_BALANCE_VALUES = {v: k for k, v in NORMAL_BALANCES.items()}
-DIRECTION_VALUES = {v: k for k, v in DIRECTIONS.items()}
-STATUS_VALUES = {v: k for k, v in STATUSES.items()}
+STATUS_VALUES: dict[Status, common_pb2.LedgerTransactionStatus] = {
+    Status.PENDING: common_pb2.LEDGER_TRANSACTION_STATUS_PENDING,
+    Status.POSTED: common_pb2.LEDGER_TRANSACTION_STATUS_POSTED,
+    Status.ARCHIVED: common_pb2.LEDGER_TRANSACTION_STATUS_ARCHIVED,
+}
+# Wire numbers to domain values, for parsing requests.
+NORMAL_BALANCES: dict[int, NormalBalance] = {int(v): k for k, v in NORMAL_BALANCE_VALUES.items()}
+DIRECTIONS: dict[int, Direction] = {int(v): k for k, v in DIRECTION_VALUES.items()}
+STATUSES: dict[int, Status] = {int(v): k for k, v in STATUS_VALUES.items()}
 CONDITION_FIELDS = {
     "pending_balance_amount": BalanceView.PENDING,
     "posted_balance_amount": BalanceView.POSTED,
@@ -51,7 +56,7 @@ def fingerprint(method: str, request: Message) -> bytes:
     """What a request says, sans idempotency key: equal for a retry, different for another body."""
     copy = type(request)()
     copy.CopyFrom(request)
-    copy.ClearField("idempotency_key")  # type: ignore[arg-type]
+    copy.ClearField("idempotency_key")
     return hashlib.sha256(method.encode() + b"\0" + copy.SerializeToString(deterministic=True)).digest()
 
 
@@ -68,7 +73,10 @@ def timestamp(value: datetime | None) -> Timestamp | None:
 
 def balance(value: LedgerBalance) -> common_pb2.LedgerBalance:
     return common_pb2.LedgerBalance(
-        credits=value.credits, debits=value.debits, amount=value.amount, currency=value.currency,
+        credits=value.credits,
+        debits=value.debits,
+        amount=value.amount,
+        currency=value.currency,
         currency_exponent=value.currency_exponent,
     )
 
@@ -83,41 +91,64 @@ def balances(value: LedgerBalances) -> common_pb2.LedgerBalances:
 
 def ledger(value: Ledger) -> ledger_pb2.Ledger:
     return ledger_pb2.Ledger(
-        id=str(value.id), name=value.name, description=value.description, metadata=value.metadata,
-        created_at=timestamp(value.created_at), updated_at=timestamp(value.updated_at),
+        id=str(value.id),
+        name=value.name,
+        description=value.description,
+        metadata=value.metadata,
+        created_at=timestamp(value.created_at),
+        updated_at=timestamp(value.updated_at),
     )
 
 
 def ledger_account(value: LedgerAccount) -> ledger_pb2.LedgerAccount:
     return ledger_pb2.LedgerAccount(
-        id=str(value.id), ledger_id=str(value.ledger_id), name=value.name, description=value.description,
-        normal_balance=NORMAL_BALANCE_VALUES[value.normal_balance], currency=value.currency,
-        currency_exponent=value.currency_exponent, metadata=value.metadata, lock_version=value.lock_version,
-        balances=balances(value.balances), created_at=timestamp(value.created_at),
+        id=str(value.id),
+        ledger_id=str(value.ledger_id),
+        name=value.name,
+        description=value.description,
+        normal_balance=NORMAL_BALANCE_VALUES[value.normal_balance],
+        currency=value.currency,
+        currency_exponent=value.currency_exponent,
+        metadata=value.metadata,
+        lock_version=value.lock_version,
+        balances=balances(value.balances),
+        created_at=timestamp(value.created_at),
         updated_at=timestamp(value.updated_at),
     )
 
 
 def ledger_entry(value: LedgerEntry) -> transaction_pb2.LedgerEntry:
     return transaction_pb2.LedgerEntry(
-        id=str(value.id), ledger_transaction_id=str(value.ledger_transaction_id),
-        ledger_account_id=str(value.ledger_account_id), direction=DIRECTION_VALUES[value.direction],
-        amount=value.amount, status=STATUS_VALUES[value.status], effective_at=timestamp(value.effective_at),
+        id=str(value.id),
+        ledger_transaction_id=str(value.ledger_transaction_id),
+        ledger_account_id=str(value.ledger_account_id),
+        direction=DIRECTION_VALUES[value.direction],
+        amount=value.amount,
+        status=STATUS_VALUES[value.status],
+        effective_at=timestamp(value.effective_at),
         ledger_account_lock_version=value.ledger_account_lock_version,
         resulting_ledger_account_balances=balances(value.resulting_ledger_account_balances),
-        metadata=value.metadata, ledger_account_currency=value.currency,
-        ledger_account_currency_exponent=value.currency_exponent, created_at=timestamp(value.created_at),
+        metadata=value.metadata,
+        ledger_account_currency=value.currency,
+        ledger_account_currency_exponent=value.currency_exponent,
+        created_at=timestamp(value.created_at),
         discarded_at=timestamp(value.discarded_at),
     )
 
 
 def ledger_transaction(value: LedgerTransaction) -> transaction_pb2.LedgerTransaction:
     return transaction_pb2.LedgerTransaction(
-        id=str(value.id), ledger_id=str(value.ledger_id), description=value.description,
-        status=STATUS_VALUES[value.status], external_id=value.external_id or "",
-        effective_at=timestamp(value.effective_at), posted_at=timestamp(value.posted_at),
-        metadata=value.metadata, ledger_entries=[ledger_entry(e) for e in value.ledger_entries],
-        created_at=timestamp(value.created_at), updated_at=timestamp(value.updated_at),
+        id=str(value.id),
+        ledger_id=str(value.ledger_id),
+        description=value.description,
+        status=STATUS_VALUES[value.status],
+        external_id=value.external_id or "",
+        effective_at=timestamp(value.effective_at),
+        posted_at=timestamp(value.posted_at),
+        metadata=value.metadata,
+        ledger_entries=[ledger_entry(e) for e in value.ledger_entries],
+        created_at=timestamp(value.created_at),
+        updated_at=timestamp(value.updated_at),
         reverses_ledger_transaction_id=str(value.reverses_ledger_transaction_id or ""),
         reversed_by_ledger_transaction_id=str(value.reversed_by_ledger_transaction_id or ""),
     )
@@ -154,13 +185,11 @@ def required_id(value: str, field: str = "id") -> uuid.UUID:
 
 def effective_at_range(message: Message) -> dict[str, datetime | None]:
     """The effective_at_lower_bound / _upper_bound filters of a list request."""
-    return {
-        name: optional_datetime(message, name) for name in ("effective_at_lower_bound", "effective_at_upper_bound")
-    }
+    return {name: optional_datetime(message, name) for name in ("effective_at_lower_bound", "effective_at_upper_bound")}
 
 
 def direction(violations: Violations, field: str, value: int) -> Direction | None:
-    parsed = DIRECTIONS.get(value)  # type: ignore[call-overload]
+    parsed = DIRECTIONS.get(value)
     if parsed is None:
         violations.add(field, "must be DIRECTION_CREDIT or DIRECTION_DEBIT")
     return parsed
@@ -177,7 +206,7 @@ def status(violations: Violations, field: str, value: int, *, allowed: Sequence[
     """None for UNSPECIFIED."""
     if value == common_pb2.LEDGER_TRANSACTION_STATUS_UNSPECIFIED:
         return None
-    parsed = STATUSES.get(value)  # type: ignore[call-overload]
+    parsed = STATUSES.get(value)
     if parsed is None or parsed not in allowed:
         violations.add(field, "must be one of " + ", ".join(s.value for s in allowed))
         return None
@@ -185,9 +214,9 @@ def status(violations: Violations, field: str, value: int, *, allowed: Sequence[
 
 
 def balance_condition(violations: Violations, field: str, message: common_pb2.BalanceCondition) -> BalanceCondition:
-    condition = BalanceCondition(**{
-        name: getattr(message, name) for name in ("gt", "gte", "lt", "lte", "eq") if message.HasField(name)
-    })
+    condition = BalanceCondition(
+        **{name: getattr(message, name) for name in ("gt", "gte", "lt", "lte", "eq") if message.HasField(name)}
+    )
     return condition
 
 
@@ -208,25 +237,33 @@ def entry_requests(
         conditions = []
         for condition_field, view in CONDITION_FIELDS.items():
             if message.HasField(condition_field):
-                condition = balance_condition(violations, f"{path}.{condition_field}", getattr(message, condition_field))
+                condition = balance_condition(
+                    violations, f"{path}.{condition_field}", getattr(message, condition_field)
+                )
                 if not condition.is_empty():
                     conditions.append((view, condition))
         if account_id is not None and entry_direction is not None:
             entries.append(
                 EntryRequest(
-                    ledger_account_id=account_id, direction=entry_direction, amount=message.amount,
+                    ledger_account_id=account_id,
+                    direction=entry_direction,
+                    amount=message.amount,
                     lock_version=message.lock_version if message.HasField("lock_version") else None,
-                    conditions=tuple(conditions), metadata=dict(message.metadata), currency=message.currency or None,
+                    conditions=tuple(conditions),
+                    metadata=dict(message.metadata),
+                    currency=message.currency or None,
                 )
             )
     if len(entries) == len(messages):
         check_entry_shape(field, entries, violations)
     elif len(messages) > limits.entries_per_transaction_max:
-        violations.add(field, f"has more than {limits.entries_per_transaction_max} entries (entries_per_transaction_max)")
+        violations.add(
+            field, f"has more than {limits.entries_per_transaction_max} entries (entries_per_transaction_max)"
+        )
     return tuple(entries)
 
 
-def common_fields(violations: Violations, message: Message, *, name_required: bool | None = None) -> None:
+def common_fields(violations: Violations, message: Any, *, name_required: bool | None = None) -> None:
     """The free-text fields most requests share: name, description, metadata, idempotency key."""
     fields = {f.name for f in message.DESCRIPTOR.fields}
     if "name" in fields and name_required is not None:

@@ -23,7 +23,9 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
         violations.raise_if_any()
         organization = current_organization()
         return await respond(
-            "CreateLedger", request, pb.CreateLedgerResponse,
+            "CreateLedger",
+            request,
+            pb.CreateLedgerResponse,
             lambda idempotency: self.ledgers.create_ledger(
                 organization, request.name, request.description, request.metadata, idempotency
             ),
@@ -54,12 +56,19 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
 
         def run(idempotency: Any) -> Any:
             return self.ledgers.update_ledger(
-                organization, ledger_id, request.name if request.HasField("name") else None,
-                request.description if request.HasField("description") else None, request.metadata, idempotency,
+                organization,
+                ledger_id,
+                request.name if request.HasField("name") else None,
+                request.description if request.HasField("description") else None,
+                request.metadata,
+                idempotency,
             )
 
         return await respond(
-            "UpdateLedger", request, pb.UpdateLedgerResponse, run,
+            "UpdateLedger",
+            request,
+            pb.UpdateLedgerResponse,
+            run,
             lambda ledger: pb.UpdateLedgerResponse(ledger=convert.ledger(ledger)),
         )
 
@@ -77,13 +86,22 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
 
         def run(idempotency: Any) -> Any:
             return self.ledgers.create_ledger_account(
-                organization, ledger_id, request.name, request.description, normal_balance, request.currency,
+                organization,
+                ledger_id,
+                request.name,
+                request.description,
+                normal_balance,
+                request.currency,
                 request.currency_exponent if request.HasField("currency_exponent") else None,
-                request.metadata, idempotency,
+                request.metadata,
+                idempotency,
             )
 
         return await respond(
-            "CreateLedgerAccount", request, pb.CreateLedgerAccountResponse, run,
+            "CreateLedgerAccount",
+            request,
+            pb.CreateLedgerAccountResponse,
+            run,
             lambda account: pb.CreateLedgerAccountResponse(ledger_account=convert.ledger_account(account)),
         )
 
@@ -120,12 +138,18 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
 
         def run(idempotency: Any) -> Any:
             return self.ledgers.update_ledger_account(
-                organization, account_id, request.name if request.HasField("name") else None,
-                request.description if request.HasField("description") else None, request.metadata, idempotency,
+                organization,
+                account_id,
+                request.name if request.HasField("name") else None,
+                request.description if request.HasField("description") else None,
+                request.metadata,
+                idempotency,
             )
 
         return await respond(
-            "UpdateLedgerAccount", request, pb.UpdateLedgerAccountResponse, run,
+            "UpdateLedgerAccount",
+            request,
+            pb.UpdateLedgerAccountResponse,
+            run,
             lambda account: pb.UpdateLedgerAccountResponse(ledger_account=convert.ledger_account(account)),
         )
-

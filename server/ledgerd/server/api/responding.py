@@ -21,7 +21,7 @@ async def respond(
     run: Callable[[Idempotency[T] | None], Awaitable[T | Replay]],
     render: Callable[[T], R],
 ) -> R:
-    idempotency = None
+    idempotency: Idempotency[T] | None = None
     if request.idempotency_key:
         idempotency = Idempotency(
             request.idempotency_key, fingerprint(method, request), lambda result: render(result).SerializeToString()

@@ -18,6 +18,7 @@ from ledgerd.server.domain import limits
 from ledgerd.server.domain.balances import Status
 from ledgerd.server.domain.errors import LedgerError
 from ledgerd.server.domain.model import LedgerTransaction
+from ledgerd.server.domain.transactions import EntryRequest
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.interceptors.authentication import current_organization
 from ledgerd.server.interceptors.errors import item_error
@@ -56,8 +57,9 @@ def _create_command(
 def _idempotency(key: str, request: pb.CreateLedgerTransactionRequest) -> Idempotency[LedgerTransaction]:
     # The same key, fingerprint and stored response as a single CreateLedgerTransaction: a batch item
     # and a single call with the same key and body replay each other.
-    return Idempotency(key, convert.fingerprint("CreateLedgerTransaction", request),
-                       lambda t: _created(t).SerializeToString())
+    return Idempotency(
+        key, convert.fingerprint("CreateLedgerTransaction", request), lambda t: _created(t).SerializeToString()
+    )
 
 
 class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
@@ -70,7 +72,9 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         command = _create_command(request, None)
         organization = current_organization()
         return await respond(
-            "CreateLedgerTransaction", request, pb.CreateLedgerTransactionResponse,
+            "CreateLedgerTransaction",
+            request,
+            pb.CreateLedgerTransactionResponse,
             lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
             _created,
         )
@@ -82,8 +86,9 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         if not request.requests:
             violations.add("requests", "is required")
         if len(request.requests) > limits.transactions_per_batch_max:
-            violations.add("requests", f"has more than {limits.transactions_per_batch_max} items "
-                                       "(transactions_per_batch_max)")
+            violations.add(
+                "requests", f"has more than {limits.transactions_per_batch_max} items (transactions_per_batch_max)"
+            )
         violations.text("idempotency_key", request.idempotency_key, limits.idempotency_key_length_max - 4)
         violations.raise_if_any()
         results: list[pb.CreateLedgerTransactionsResult | None] = []
@@ -119,9 +124,14 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         violations.metadata("metadata", request.metadata)
         violations.raise_if_any()
         result = await self.transactions.list(
-            current_organization(), page, ledger_id=ledger_id, ledger_account_id=account_id,
-            status=status.value if status else None, external_id=request.external_id or None,
-            metadata=dict(request.metadata), **convert.effective_at_range(request),
+            current_organization(),
+            page,
+            ledger_id=ledger_id,
+            ledger_account_id=account_id,
+            status=status.value if status else None,
+            external_id=request.external_id or None,
+            metadata=dict(request.metadata),
+            **convert.effective_at_range(request),
         )
         return pb.ListLedgerTransactionsResponse(
             ledger_transactions=[convert.ledger_transaction(t) for t in result.items],
@@ -135,7 +145,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         transaction_id = violations.uuid("id", request.id)
         convert.common_fields(violations, request)
         status = convert.status(violations, "status", request.status, allowed=CHANGED_STATUSES)
-        entries = ()
+        entries: tuple[EntryRequest, ...] = ()
         if request.ledger_entries:
             entries = convert.entry_requests(violations, "ledger_entries", request.ledger_entries)
         violations.raise_if_any()
@@ -150,7 +160,9 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         )
         organization = current_organization()
         return await respond(
-            "UpdateLedgerTransaction", request, pb.UpdateLedgerTransactionResponse,
+            "UpdateLedgerTransaction",
+            request,
+            pb.UpdateLedgerTransactionResponse,
             lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
             lambda t: pb.UpdateLedgerTransactionResponse(ledger_transaction=convert.ledger_transaction(t)),
         )
@@ -175,7 +187,9 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         )
         organization = current_organization()
         return await respond(
-            "ReverseLedgerTransaction", request, pb.ReverseLedgerTransactionResponse,
+            "ReverseLedgerTransaction",
+            request,
+            pb.ReverseLedgerTransactionResponse,
             lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
             lambda t: pb.ReverseLedgerTransactionResponse(ledger_transaction=convert.ledger_transaction(t)),
         )
@@ -197,9 +211,14 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             direction = convert.direction(violations, "direction", request.direction)
         violations.raise_if_any()
         result = await self.transactions.list_entries(
-            current_organization(), page, ledger_account_id=account_id, ledger_transaction_id=transaction_id,
-            status=status.value if status else None, direction=direction.value if direction else None,
-            show_discarded=request.show_discarded, **convert.effective_at_range(request),
+            current_organization(),
+            page,
+            ledger_account_id=account_id,
+            ledger_transaction_id=transaction_id,
+            status=status.value if status else None,
+            direction=direction.value if direction else None,
+            show_discarded=request.show_discarded,
+            **convert.effective_at_range(request),
         )
         return pb.ListLedgerEntriesResponse(
             ledger_entries=[convert.ledger_entry(e) for e in result.items], next_page_token=result.next_page_token

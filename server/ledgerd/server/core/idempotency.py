@@ -62,8 +62,12 @@ async def run_idempotent(
             async with connection.transaction():
                 result = await action(connection)
                 if idempotency is not None and not await store.insert(
-                    connection, organization_id, idempotency.key, idempotency.fingerprint,
-                    idempotency.encode(result), utcnow(),
+                    connection,
+                    organization_id,
+                    idempotency.key,
+                    idempotency.fingerprint,
+                    idempotency.encode(result),
+                    utcnow(),
                 ):
                     raise _Raced()
                 return result

@@ -26,7 +26,8 @@ def ledger_not_found(ledger_id: uuid.UUID) -> NotFound:
 
 def account_not_found(account_id: uuid.UUID) -> NotFound:
     return NotFound(
-        ErrorReason.LEDGER_ACCOUNT_NOT_FOUND, f"ledger account {account_id} not found",
+        ErrorReason.LEDGER_ACCOUNT_NOT_FOUND,
+        f"ledger account {account_id} not found",
         {"ledger_account_id": str(account_id)},
     )
 
@@ -43,7 +44,11 @@ class LedgersUseCases:
         self.pool = pool
 
     async def create_ledger(
-        self, organization_id: uuid.UUID, name: str, description: str, metadata: Mapping[str, str],
+        self,
+        organization_id: uuid.UUID,
+        name: str,
+        description: str,
+        metadata: Mapping[str, str],
         idempotency: Idempotency[Ledger] | None,
     ) -> Ledger | Replay:
         async def create(connection: asyncpg.Connection) -> Ledger:
@@ -60,13 +65,20 @@ class LedgersUseCases:
             raise ledger_not_found(ledger_id)
         return ledger
 
-    async def list_ledgers(self, organization_id: uuid.UUID, page: PageRequest, metadata: Mapping[str, str]) -> Page[Ledger]:
+    async def list_ledgers(
+        self, organization_id: uuid.UUID, page: PageRequest, metadata: Mapping[str, str]
+    ) -> Page[Ledger]:
         rows = await store.list_ledgers(self.pool, organization_id, page.after, page.size + 1, metadata)
         return Page.of(rows, page.size)
 
     async def update_ledger(
-        self, organization_id: uuid.UUID, ledger_id: uuid.UUID, name: str | None, description: str | None,
-        metadata: Mapping[str, str], idempotency: Idempotency[Ledger] | None,
+        self,
+        organization_id: uuid.UUID,
+        ledger_id: uuid.UUID,
+        name: str | None,
+        description: str | None,
+        metadata: Mapping[str, str],
+        idempotency: Idempotency[Ledger] | None,
     ) -> Ledger | Replay:
         async def update(connection: asyncpg.Connection) -> Ledger:
             current = await store.get_ledger(connection, organization_id, ledger_id, for_update=True)
@@ -87,9 +99,16 @@ class LedgersUseCases:
         return await run_idempotent(self.pool, organization_id, idempotency, update)
 
     async def create_ledger_account(
-        self, organization_id: uuid.UUID, ledger_id: uuid.UUID, name: str, description: str,
-        normal_balance: NormalBalance, currency: str, currency_exponent: int | None,
-        metadata: Mapping[str, str], idempotency: Idempotency[LedgerAccount] | None,
+        self,
+        organization_id: uuid.UUID,
+        ledger_id: uuid.UUID,
+        name: str,
+        description: str,
+        normal_balance: NormalBalance,
+        currency: str,
+        currency_exponent: int | None,
+        metadata: Mapping[str, str],
+        idempotency: Idempotency[LedgerAccount] | None,
     ) -> LedgerAccount | Replay:
         violations = Violations()
         exponent = resolve_exponent(currency, currency_exponent, violations)
@@ -100,8 +119,18 @@ class LedgersUseCases:
                 raise ledger_not_found(ledger_id)
             now = utcnow()
             account = LedgerAccount(
-                new_id(), ledger_id, name, description, normal_balance, currency, exponent, dict(metadata),
-                0, BalanceTotals(), now, now,
+                new_id(),
+                ledger_id,
+                name,
+                description,
+                normal_balance,
+                currency,
+                exponent,
+                dict(metadata),
+                0,
+                BalanceTotals(),
+                now,
+                now,
             )
             await store.insert_ledger_account(connection, account)
             return account
@@ -114,7 +143,9 @@ class LedgersUseCases:
             raise account_not_found(account_id)
         return account
 
-    async def get_ledger_accounts(self, organization_id: uuid.UUID, account_ids: list[uuid.UUID]) -> list[LedgerAccount]:
+    async def get_ledger_accounts(
+        self, organization_id: uuid.UUID, account_ids: list[uuid.UUID]
+    ) -> list[LedgerAccount]:
         """In the order asked; unknown or foreign ids are NOT_FOUND (the first one named)."""
         found = await store.get_ledger_accounts(self.pool, organization_id, list(set(account_ids)))
         for account_id in account_ids:
@@ -123,18 +154,32 @@ class LedgersUseCases:
         return [found[a] for a in account_ids]
 
     async def list_ledger_accounts(
-        self, organization_id: uuid.UUID, page: PageRequest, ledger_id: uuid.UUID | None, currency: str | None,
+        self,
+        organization_id: uuid.UUID,
+        page: PageRequest,
+        ledger_id: uuid.UUID | None,
+        currency: str | None,
         metadata: Mapping[str, str],
     ) -> Page[LedgerAccount]:
         rows = await store.list_ledger_accounts(
-            self.pool, organization_id, page.after, page.size + 1, ledger_id=ledger_id, currency=currency,
+            self.pool,
+            organization_id,
+            page.after,
+            page.size + 1,
+            ledger_id=ledger_id,
+            currency=currency,
             metadata=metadata,
         )
         return Page.of(rows, page.size)
 
     async def update_ledger_account(
-        self, organization_id: uuid.UUID, account_id: uuid.UUID, name: str | None, description: str | None,
-        metadata: Mapping[str, str], idempotency: Idempotency[LedgerAccount] | None,
+        self,
+        organization_id: uuid.UUID,
+        account_id: uuid.UUID,
+        name: str | None,
+        description: str | None,
+        metadata: Mapping[str, str],
+        idempotency: Idempotency[LedgerAccount] | None,
     ) -> LedgerAccount | Replay:
         async def update(connection: asyncpg.Connection) -> LedgerAccount:
             # A row lock, not the advisory lock: balances are not touched, and the write path's

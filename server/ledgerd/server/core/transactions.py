@@ -105,7 +105,9 @@ class CreateLedgerTransaction:
                     f"another ledger transaction of the ledger has external_id {self.external_id!r}",
                     {"external_id": self.external_id, "ledger_transaction_id": str(existing[0])},
                 )
-        movements = [Movement(e.ledger_account_id, e.direction, e.amount, None, self.status) for e in self.ledger_entries]
+        movements = [
+            Movement(e.ledger_account_id, e.direction, e.amount, None, self.status) for e in self.ledger_entries
+        ]
         changed = rules.apply(state.accounts, movements, self.ledger_entries)
         transaction_id = new_id()
         effective_at = self.effective_at or state.now
@@ -126,7 +128,9 @@ class CreateLedgerTransaction:
             ledger_entries=entries,
             reverses_ledger_transaction_id=self.reverses_ledger_transaction_id,
         )
-        state.accept(Change(transaction, fingerprint=self.fingerprint, new_entries=entries, accounts=list(changed.values())))
+        state.accept(
+            Change(transaction, fingerprint=self.fingerprint, new_entries=entries, accounts=list(changed.values()))
+        )
         return transaction
 
 
@@ -163,12 +167,18 @@ class UpdateLedgerTransaction:
         if self.ledger_entries:
             if rules.check_entries_against_accounts(self.ledger_entries, state.accounts) != current.ledger_id:
                 raise FailedPrecondition(ErrorReason.LEDGER_MISMATCH, "the new entries belong to another ledger")
-            movements = [Movement(e.ledger_account_id, e.direction, e.amount, current.status, None)
-                         for e in current.ledger_entries]
-            movements += [Movement(e.ledger_account_id, e.direction, e.amount, None, status) for e in self.ledger_entries]
+            movements = [
+                Movement(e.ledger_account_id, e.direction, e.amount, current.status, None)
+                for e in current.ledger_entries
+            ]
+            movements += [
+                Movement(e.ledger_account_id, e.direction, e.amount, None, status) for e in self.ledger_entries
+            ]
         else:
-            movements = [Movement(e.ledger_account_id, e.direction, e.amount, current.status, status)
-                         for e in current.ledger_entries]
+            movements = [
+                Movement(e.ledger_account_id, e.direction, e.amount, current.status, status)
+                for e in current.ledger_entries
+            ]
         changed = rules.apply(state.accounts, movements, self.ledger_entries)
         effective_at = self.effective_at or current.effective_at
         if self.ledger_entries:
@@ -189,8 +199,15 @@ class UpdateLedgerTransaction:
             updated_at=state.now,
             ledger_entries=entries,
         )
-        state.accept(Change(transaction, changed=True, discard_entries=bool(self.ledger_entries),
-                            new_entries=new_entries, accounts=list(changed.values())))
+        state.accept(
+            Change(
+                transaction,
+                changed=True,
+                discard_entries=bool(self.ledger_entries),
+                new_entries=new_entries,
+                accounts=list(changed.values()),
+            )
+        )
         return transaction
 
 
@@ -257,8 +274,11 @@ class TransactionsUseCases:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def write(self, organization_id: uuid.UUID, write: CreateLedgerTransaction | UpdateLedgerTransaction
-                    | ReverseLedgerTransaction) -> LedgerTransaction | Replay:
+    async def write(
+        self,
+        organization_id: uuid.UUID,
+        write: CreateLedgerTransaction | UpdateLedgerTransaction | ReverseLedgerTransaction,
+    ) -> LedgerTransaction | Replay:
         outcome = await execute_one(self.pool, organization_id, write)
         if isinstance(outcome, LedgerError):
             raise outcome
@@ -276,8 +296,11 @@ class TransactionsUseCases:
     async def get_entry(self, organization_id: uuid.UUID, entry_id: uuid.UUID) -> LedgerEntry:
         entry = await store.get_entry(self.pool, organization_id, entry_id)
         if entry is None:
-            raise NotFound(ErrorReason.LEDGER_ENTRY_NOT_FOUND, f"ledger entry {entry_id} not found",
-                           {"ledger_entry_id": str(entry_id)})
+            raise NotFound(
+                ErrorReason.LEDGER_ENTRY_NOT_FOUND,
+                f"ledger entry {entry_id} not found",
+                {"ledger_entry_id": str(entry_id)},
+            )
         return entry
 
     async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerTransaction]:

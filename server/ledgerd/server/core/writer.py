@@ -80,7 +80,8 @@ class BatchState:
 class Write(Protocol):
     """One request of a batch."""
 
-    idempotency: Idempotency[LedgerTransaction] | None
+    @property
+    def idempotency(self) -> Idempotency[LedgerTransaction] | None: ...
 
     def transaction_ids(self) -> Iterable[uuid.UUID]:
         """Existing transactions it changes or reads: row-locked before the accounts."""
@@ -90,8 +91,7 @@ class Write(Protocol):
         """Accounts it may touch (state.transactions is loaded by then)."""
         ...
 
-    def external_ids(self) -> Iterable[str]:
-        ...
+    def external_ids(self) -> Iterable[str]: ...
 
     def apply(self, state: BatchState) -> LedgerTransaction:
         """Decides against `state`; on success calls state.accept once, else raises LedgerError."""
@@ -111,13 +111,15 @@ async def execute(pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequen
     first_use: dict[str, int] = {}
     later = []
     for index in todo:
-        idempotency = writes[index].idempotency
-        if idempotency is not None and first_use.setdefault(idempotency.key, index) != index:
+        key = writes[index].idempotency
+        if key is not None and first_use.setdefault(key.key, index) != index:
             later.append(index)
     todo = [i for i in todo if i not in later]
     if todo:
         try:
-            for index, outcome in zip(todo, await _attempt(pool, organization_id, [writes[i] for i in todo]), strict=True):
+            for index, outcome in zip(
+                todo, await _attempt(pool, organization_id, [writes[i] for i in todo]), strict=True
+            ):
                 outcomes[index] = outcome
         except (IdempotencyKeyRace, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError) as error:
             log.info("batch of %d fell back to one write at a time: %r", len(todo), error)
@@ -169,8 +171,9 @@ async def _attempt(pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Seque
             live = await store.live_external_ids(connection, organization_id, external_ids)
             fingerprints = await store.fingerprints(connection, list(live.values()))
             state.transactions.update(
-                await store.get_transactions(connection, organization_id, [t for t in live.values()
-                                                                         if t not in state.transactions])
+                await store.get_transactions(
+                    connection, organization_id, [t for t in live.values() if t not in state.transactions]
+                )
             )
             state.external_ids = {key: (t, fingerprints[t]) for key, t in live.items()}
         outcomes: list[Outcome] = []

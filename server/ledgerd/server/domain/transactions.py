@@ -51,9 +51,7 @@ class Movement:
 
     @property
     def changes_balances(self) -> bool:
-        return counts(self.source) != counts(self.target) or (
-            counts(self.source) and self.source is not self.target
-        )
+        return counts(self.source) != counts(self.target) or (counts(self.source) and self.source is not self.target)
 
 
 def counts(status: Status | None) -> bool:
@@ -65,7 +63,9 @@ def check_entry_shape(field: str, entries: Sequence[EntryRequest], violations: V
     if len(entries) < limits.entries_per_transaction_min:
         violations.add(field, f"needs at least {limits.entries_per_transaction_min} entries")
     if len(entries) > limits.entries_per_transaction_max:
-        violations.add(field, f"has more than {limits.entries_per_transaction_max} entries (entries_per_transaction_max)")
+        violations.add(
+            field, f"has more than {limits.entries_per_transaction_max} entries (entries_per_transaction_max)"
+        )
     if entries and not (
         any(e.direction is Direction.DEBIT for e in entries) and any(e.direction is Direction.CREDIT for e in entries)
     ):

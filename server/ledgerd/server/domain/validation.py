@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import FieldViolation, InvalidArgument
 
-CURRENCY_PATTERN = re.compile(r"^[A-Z0-9_]{1,%d}$" % limits.currency_length_max)
+CURRENCY_PATTERN = re.compile(rf"^[A-Z0-9_]{{1,{limits.currency_length_max}}}$")
 
 
 class Violations:

@@ -12,7 +12,7 @@ import grpc
 from ledgerd.server.core.api_keys import Authenticator
 from ledgerd.server.domain.errors import Unauthenticated
 from ledgerd.server.interceptors.errors import abort
-from ledgerd.server.interceptors.wrapping import Behavior, wrap
+from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
 
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
@@ -24,7 +24,7 @@ def current_organization() -> uuid.UUID:
     return _organization.get()
 
 
-def bearer_key(context: grpc.aio.ServicerContext) -> str:
+def bearer_key(context: Context) -> str:
     for key, value in context.invocation_metadata() or ():
         if key == "authorization":
             scheme, _, token = str(value).partition(" ")
@@ -34,7 +34,7 @@ def bearer_key(context: grpc.aio.ServicerContext) -> str:
     raise Unauthenticated("missing authorization metadata: 'Bearer <api key>'")
 
 
-class AuthenticationInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class AuthenticationInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, authenticator: Authenticator) -> None:
         self.authenticator = authenticator
 
@@ -44,17 +44,17 @@ class AuthenticationInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[mis
             return handler
         return wrap(handler, self._around, self._around_stream)
 
-    async def _authenticate(self, context: grpc.aio.ServicerContext) -> None:
+    async def _authenticate(self, context: Context) -> None:
         try:
             _organization.set(await self.authenticator.organization_of(bearer_key(context)))
         except Exception as error:
             await abort(context, error)
 
-    async def _around(self, behavior: Behavior, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def _around(self, behavior: Behavior, request: Any, context: Context) -> Any:
         await self._authenticate(context)
         return await behavior(request, context)
 
-    async def _around_stream(self, behavior: Behavior, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+    async def _around_stream(self, behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
         await self._authenticate(context)
         async for response in behavior(request, context):
             yield response

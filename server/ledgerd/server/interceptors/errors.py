@@ -26,7 +26,7 @@ from ledgerd.server.domain.errors import (
     Unauthenticated,
     Unavailable,
 )
-from ledgerd.server.interceptors.wrapping import Behavior, wrap
+from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
 from ledgerd.v1 import errors_pb2
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ def translate(error: BaseException) -> LedgerError:
     if isinstance(error, LedgerError):
         return error
     if isinstance(error, UNAVAILABLE_ERRORS):
-        return Unavailable(ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable; retry with the same idempotency key")
+        return Unavailable(
+            ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable; retry with the same idempotency key"
+        )
     if isinstance(error, asyncio.TimeoutError):
         return ResourceExhausted(ErrorReason.OVERLOADED, "the server is at capacity; retry later")
     log.exception("unexpected error", exc_info=error)
@@ -100,7 +102,7 @@ def item_error(error: LedgerError) -> errors_pb2.ItemError:
     """A batch item's refusal: the code, reason and violations its single-item call would return."""
     return errors_pb2.ItemError(
         code=getattr(code_pb2, code_of(error).name),
-        reason=errors_pb2.ErrorReason.Value(error.reason.value),
+        reason=error.reason.value,
         message=error.message,
         field_violations=[
             errors_pb2.FieldViolation(field=v.field, description=v.description)
@@ -109,7 +111,7 @@ def item_error(error: LedgerError) -> errors_pb2.ItemError:
     )
 
 
-async def abort(context: grpc.aio.ServicerContext, error: BaseException) -> None:
+async def abort(context: Context, error: BaseException) -> None:
     ledger_error = translate(error)
     status = status_details(ledger_error)
     await context.abort(
@@ -119,7 +121,7 @@ async def abort(context: grpc.aio.ServicerContext, error: BaseException) -> None
     )
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class ErrorInterceptor(grpc.aio.ServerInterceptor):
     async def intercept_service(self, continuation: Any, handler_call_details: grpc.HandlerCallDetails) -> Any:
         handler = await continuation(handler_call_details)
         if handler is None:
@@ -127,7 +129,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return wrap(handler, _around, _around_stream)
 
 
-async def _around(behavior: Behavior, request: Any, context: grpc.aio.ServicerContext) -> Any:
+async def _around(behavior: Behavior, request: Any, context: Context) -> Any:
     try:
         return await behavior(request, context)
     except asyncio.CancelledError:
@@ -138,7 +140,7 @@ async def _around(behavior: Behavior, request: Any, context: grpc.aio.ServicerCo
         await abort(context, error)
 
 
-async def _around_stream(behavior: Behavior, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+async def _around_stream(behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
     try:
         async for response in behavior(request, context):
             yield response

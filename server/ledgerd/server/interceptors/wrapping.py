@@ -9,12 +9,17 @@ from typing import Any
 import grpc
 
 Behavior = Callable[..., Any]
+Context = grpc.aio.ServicerContext[Any, Any]
 # around(behavior, request, context) for unary responses; stream responses use around_stream.
-Around = Callable[[Behavior, Any, grpc.aio.ServicerContext], Awaitable[Any]]
-AroundStream = Callable[[Behavior, Any, grpc.aio.ServicerContext], AsyncIterator[Any]]
+Around = Callable[[Behavior, Any, Context], Awaitable[Any]]
+AroundStream = Callable[[Behavior, Any, Context], AsyncIterator[Any]]
 
 
-def wrap(handler: grpc.RpcMethodHandler, around: Around, around_stream: AroundStream) -> grpc.RpcMethodHandler:
+def wrap(
+    handler: grpc.RpcMethodHandler[Any, Any], around: Around, around_stream: AroundStream
+) -> grpc.RpcMethodHandler[Any, Any]:
+    behavior: Behavior
+    factory: Callable[..., grpc.RpcMethodHandler[Any, Any]]
     if handler.unary_unary:
         behavior, factory = handler.unary_unary, grpc.unary_unary_rpc_method_handler
     elif handler.stream_unary:
@@ -22,16 +27,19 @@ def wrap(handler: grpc.RpcMethodHandler, around: Around, around_stream: AroundSt
     elif handler.unary_stream:
         behavior, factory = handler.unary_stream, grpc.unary_stream_rpc_method_handler
     else:
+        assert handler.stream_stream is not None
         behavior, factory = handler.stream_stream, grpc.stream_stream_rpc_method_handler
 
     if handler.response_streaming:
-        async def streaming(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+
+        async def streaming(request: Any, context: Context) -> AsyncIterator[Any]:
             async for response in around_stream(behavior, request, context):
                 yield response
 
         wrapped: Behavior = streaming
     else:
-        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+
+        async def unary(request: Any, context: Context) -> Any:
             return await around(behavior, request, context)
 
         wrapped = unary

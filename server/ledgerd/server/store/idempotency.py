@@ -12,8 +12,10 @@ Executor = Any
 async def find(db: Executor, organization_id: uuid.UUID, key: str) -> tuple[bytes, bytes] | None:
     """(request fingerprint, response) stored under the key, if any."""
     row = await db.fetchrow(
-        "SELECT request_fingerprint, response FROM idempotency_keys WHERE organization_id = $1 AND idempotency_key = $2",
-        organization_id, key,
+        """SELECT request_fingerprint, response FROM idempotency_keys
+           WHERE organization_id = $1 AND idempotency_key = $2""",
+        organization_id,
+        key,
     )
     return (bytes(row["request_fingerprint"]), bytes(row["response"])) if row else None
 
@@ -22,7 +24,8 @@ async def find_many(db: Executor, organization_id: uuid.UUID, keys: list[str]) -
     records = await db.fetch(
         """SELECT idempotency_key, request_fingerprint, response FROM idempotency_keys
            WHERE organization_id = $1 AND idempotency_key = ANY($2::text[])""",
-        organization_id, keys,
+        organization_id,
+        keys,
     )
     return {r["idempotency_key"]: (bytes(r["request_fingerprint"]), bytes(r["response"])) for r in records}
 
@@ -34,6 +37,10 @@ async def insert(
     inserted = await db.fetchval(
         """INSERT INTO idempotency_keys (organization_id, idempotency_key, request_fingerprint, response, created_at)
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true""",
-        organization_id, key, fingerprint, response, now,
+        organization_id,
+        key,
+        fingerprint,
+        response,
+        now,
     )
     return bool(inserted)

@@ -17,15 +17,23 @@ async def insert_ledger(db: Executor, ledger: Ledger) -> None:
     await db.execute(
         """INSERT INTO ledgers (id, organization_id, name, description, metadata, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        ledger.id, ledger.organization_id, ledger.name, ledger.description, ledger.metadata,
-        ledger.created_at, ledger.updated_at,
+        ledger.id,
+        ledger.organization_id,
+        ledger.name,
+        ledger.description,
+        ledger.metadata,
+        ledger.created_at,
+        ledger.updated_at,
     )
 
 
-async def get_ledger(db: Executor, organization_id: uuid.UUID, ledger_id: uuid.UUID, *, for_update: bool = False) -> Ledger | None:
+async def get_ledger(
+    db: Executor, organization_id: uuid.UUID, ledger_id: uuid.UUID, *, for_update: bool = False
+) -> Ledger | None:
     row = await db.fetchrow(
         "SELECT * FROM ledgers WHERE id = $1 AND organization_id = $2" + (" FOR UPDATE" if for_update else ""),
-        ledger_id, organization_id,
+        ledger_id,
+        organization_id,
     )
     return rows.ledger(row) if row else None
 
@@ -37,7 +45,10 @@ async def list_ledgers(
         """SELECT * FROM ledgers
            WHERE organization_id = $1 AND ($2::uuid IS NULL OR id > $2) AND metadata @> $3
            ORDER BY id LIMIT $4""",
-        organization_id, after, dict(metadata), limit,
+        organization_id,
+        after,
+        dict(metadata),
+        limit,
     )
     return [rows.ledger(r) for r in records]
 
@@ -45,7 +56,11 @@ async def list_ledgers(
 async def update_ledger(db: Executor, ledger: Ledger) -> None:
     await db.execute(
         "UPDATE ledgers SET name = $2, description = $3, metadata = $4, updated_at = $5 WHERE id = $1",
-        ledger.id, ledger.name, ledger.description, ledger.metadata, ledger.updated_at,
+        ledger.id,
+        ledger.name,
+        ledger.description,
+        ledger.metadata,
+        ledger.updated_at,
     )
 
 
@@ -55,8 +70,15 @@ async def insert_ledger_account(db: Executor, account: LedgerAccount) -> None:
                currency_exponent, metadata, posted_credits, posted_debits, pending_credits, pending_debits,
                lock_version, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, 0, 0, 0, $9, $9)""",
-        account.id, account.ledger_id, account.name, account.description, account.normal_balance.value,
-        account.currency, account.currency_exponent, account.metadata, account.created_at,
+        account.id,
+        account.ledger_id,
+        account.name,
+        account.description,
+        account.normal_balance.value,
+        account.currency,
+        account.currency_exponent,
+        account.metadata,
+        account.created_at,
     )
 
 
@@ -65,8 +87,10 @@ async def get_ledger_account(
 ) -> LedgerAccount | None:
     row = await db.fetchrow(
         """SELECT a.* FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
-           WHERE a.id = $1 AND l.organization_id = $2""" + (" FOR UPDATE OF a" if for_update else ""),
-        account_id, organization_id,
+           WHERE a.id = $1 AND l.organization_id = $2"""
+        + (" FOR UPDATE OF a" if for_update else ""),
+        account_id,
+        organization_id,
     )
     return rows.ledger_account(row) if row else None
 
@@ -77,7 +101,8 @@ async def get_ledger_accounts(
     records = await db.fetch(
         """SELECT a.* FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
            WHERE a.id = ANY($1::uuid[]) AND l.organization_id = $2""",
-        account_ids, organization_id,
+        account_ids,
+        organization_id,
     )
     return {r["id"]: rows.ledger_account(r) for r in records}
 
@@ -98,7 +123,12 @@ async def list_ledger_accounts(
              AND ($3::uuid IS NULL OR a.ledger_id = $3) AND ($4::text IS NULL OR a.currency = $4)
              AND a.metadata @> $5
            ORDER BY a.id LIMIT $6""",
-        organization_id, after, ledger_id, currency, dict(metadata), limit,
+        organization_id,
+        after,
+        ledger_id,
+        currency,
+        dict(metadata),
+        limit,
     )
     return [rows.ledger_account(r) for r in records]
 
@@ -106,5 +136,9 @@ async def list_ledger_accounts(
 async def update_ledger_account(db: Executor, account: LedgerAccount) -> None:
     await db.execute(
         "UPDATE ledger_accounts SET name = $2, description = $3, metadata = $4, updated_at = $5 WHERE id = $1",
-        account.id, account.name, account.description, account.metadata, account.updated_at,
+        account.id,
+        account.name,
+        account.description,
+        account.metadata,
+        account.updated_at,
     )

@@ -14,7 +14,9 @@ async def ensure_organization(db: Executor, organization_id: uuid.UUID, name: st
     row = await db.fetchrow(
         """INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)
            ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id""",
-        organization_id, name, now,
+        organization_id,
+        name,
+        now,
     )
     return row["id"]  # type: ignore[no-any-return]
 
@@ -24,7 +26,10 @@ async def insert_api_key(
 ) -> None:
     await db.execute(
         "INSERT INTO api_keys (id, organization_id, key_hash, created_at) VALUES ($1, $2, $3, $4)",
-        key_id, organization_id, key_hash, now,
+        key_id,
+        organization_id,
+        key_hash,
+        now,
     )
 
 

@@ -25,16 +25,15 @@ async def get_transactions(
     records = await db.fetch(
         f"""SELECT {rows.TRANSACTION_COLUMNS} FROM ledger_transactions t JOIN ledgers l ON l.id = t.ledger_id
             WHERE t.id = ANY($1::uuid[]) AND l.organization_id = $2{lock}""",
-        ids, organization_id,
+        ids,
+        organization_id,
     )
     entries = await entries_of(db, [r["id"] for r in records])
     return {r["id"]: rows.ledger_transaction(r, entries.get(r["id"], ())) for r in records}
 
 
 async def fingerprints(db: Executor, ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
-    records = await db.fetch(
-        "SELECT id, request_fingerprint FROM ledger_transactions WHERE id = ANY($1::uuid[])", ids
-    )
+    records = await db.fetch("SELECT id, request_fingerprint FROM ledger_transactions WHERE id = ANY($1::uuid[])", ids)
     return {r["id"]: bytes(r["request_fingerprint"]) for r in records}
 
 
@@ -59,7 +58,8 @@ async def live_external_ids(
     records = await db.fetch(
         """SELECT t.ledger_id, t.external_id, t.id FROM ledger_transactions t JOIN ledgers l ON l.id = t.ledger_id
            WHERE l.organization_id = $1 AND t.external_id = ANY($2::text[]) AND t.status <> 'archived'""",
-        organization_id, external_ids,
+        organization_id,
+        external_ids,
     )
     return {(r["ledger_id"], r["external_id"]): r["id"] for r in records}
 
@@ -97,8 +97,16 @@ async def list_transactions(
               AND t.metadata @> $7
               AND ($8::timestamptz IS NULL OR t.effective_at >= $8) AND ($9::timestamptz IS NULL OR t.effective_at < $9)
             ORDER BY t.id LIMIT $10""",
-        organization_id, after, ledger_id, ledger_account_id, status, external_id, dict(metadata),
-        effective_at_lower_bound, effective_at_upper_bound, limit,
+        organization_id,
+        after,
+        ledger_id,
+        ledger_account_id,
+        status,
+        external_id,
+        dict(metadata),
+        effective_at_lower_bound,
+        effective_at_upper_bound,
+        limit,
     )
     entries = await entries_of(db, [r["id"] for r in records])
     return [rows.ledger_transaction(r, entries.get(r["id"], ())) for r in records]
@@ -108,7 +116,8 @@ async def get_entry(db: Executor, organization_id: uuid.UUID, entry_id: uuid.UUI
     row = await db.fetchrow(
         f"""SELECT {rows.ENTRY_COLUMNS} FROM ledger_entries e {rows.ENTRY_JOINS} JOIN ledgers l ON l.id = t.ledger_id
             WHERE e.id = $1 AND l.organization_id = $2""",
-        entry_id, organization_id,
+        entry_id,
+        organization_id,
     )
     return rows.ledger_entry(row) if row else None
 
@@ -135,8 +144,16 @@ async def list_entries(
               AND ($7::timestamptz IS NULL OR t.effective_at >= $7) AND ($8::timestamptz IS NULL OR t.effective_at < $8)
               AND ($9 OR e.discarded_at IS NULL)
             ORDER BY e.id LIMIT $10""",
-        organization_id, after, ledger_account_id, ledger_transaction_id, status, direction,
-        effective_at_lower_bound, effective_at_upper_bound, show_discarded, limit,
+        organization_id,
+        after,
+        ledger_account_id,
+        ledger_transaction_id,
+        status,
+        direction,
+        effective_at_lower_bound,
+        effective_at_upper_bound,
+        show_discarded,
+        limit,
     )
     return [rows.ledger_entry(r) for r in records]
 
@@ -156,8 +173,13 @@ class WriteSet:
     idempotency_keys: list[tuple[str, bytes, bytes]] = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.new_transactions or self.changed_transactions or self.new_entries
-                    or self.account_versions or self.idempotency_keys)
+        return not (
+            self.new_transactions
+            or self.changed_transactions
+            or self.new_entries
+            or self.account_versions
+            or self.idempotency_keys
+        )
 
 
 WRITE_SQL = """
@@ -229,25 +251,43 @@ async def write(db: Executor, ws: WriteSet) -> None:
     versions = ws.account_versions
     result = await db.fetchrow(
         WRITE_SQL,
-        [t.id for t in new_t], [t.ledger_id for t in new_t], [t.description for t in new_t],
-        [t.status.value for t in new_t], [t.external_id for t in new_t], [t.effective_at for t in new_t],
-        [t.posted_at for t in new_t], [t.metadata for t in new_t],
-        [t.reverses_ledger_transaction_id for t in new_t], [f for _, f in ws.new_transactions],
+        [t.id for t in new_t],
+        [t.ledger_id for t in new_t],
+        [t.description for t in new_t],
+        [t.status.value for t in new_t],
+        [t.external_id for t in new_t],
+        [t.effective_at for t in new_t],
+        [t.posted_at for t in new_t],
+        [t.metadata for t in new_t],
+        [t.reverses_ledger_transaction_id for t in new_t],
+        [f for _, f in ws.new_transactions],
         [t.created_at for t in new_t],
-        [t.id for t in ws.changed_transactions], [t.status.value for t in ws.changed_transactions],
-        [t.posted_at for t in ws.changed_transactions], [t.description for t in ws.changed_transactions],
-        [t.metadata for t in ws.changed_transactions], [t.effective_at for t in ws.changed_transactions],
+        [t.id for t in ws.changed_transactions],
+        [t.status.value for t in ws.changed_transactions],
+        [t.posted_at for t in ws.changed_transactions],
+        [t.description for t in ws.changed_transactions],
+        [t.metadata for t in ws.changed_transactions],
+        [t.effective_at for t in ws.changed_transactions],
         [t.updated_at for t in ws.changed_transactions],
-        ws.now, ws.discarded_entries_of,
-        [e.id for e in ws.new_entries], [e.ledger_transaction_id for e in ws.new_entries],
-        [e.ledger_account_id for e in ws.new_entries], [e.direction.value for e in ws.new_entries],
-        [e.amount for e in ws.new_entries], [e.ledger_account_lock_version for e in ws.new_entries],
+        ws.now,
+        ws.discarded_entries_of,
+        [e.id for e in ws.new_entries],
+        [e.ledger_transaction_id for e in ws.new_entries],
+        [e.ledger_account_id for e in ws.new_entries],
+        [e.direction.value for e in ws.new_entries],
+        [e.amount for e in ws.new_entries],
+        [e.ledger_account_lock_version for e in ws.new_entries],
         [e.metadata for e in ws.new_entries],
-        [a.id for a, _ in versions], [a.totals.posted_credits for a, _ in versions],
-        [a.totals.posted_debits for a, _ in versions], [a.totals.pending_credits for a, _ in versions],
-        [a.totals.pending_debits for a, _ in versions], [a.lock_version for a, _ in versions],
+        [a.id for a, _ in versions],
+        [a.totals.posted_credits for a, _ in versions],
+        [a.totals.posted_debits for a, _ in versions],
+        [a.totals.pending_credits for a, _ in versions],
+        [a.totals.pending_debits for a, _ in versions],
+        [a.lock_version for a, _ in versions],
         [t for _, t in versions],
-        ws.organization_id, [k for k, _, _ in ws.idempotency_keys], [f for _, f, _ in ws.idempotency_keys],
+        ws.organization_id,
+        [k for k, _, _ in ws.idempotency_keys],
+        [f for _, f, _ in ws.idempotency_keys],
         [r for _, _, r in ws.idempotency_keys],
     )
     invariant(

@@ -31,10 +31,14 @@ CHECKS: dict[str, str] = {
     "stored balances equal the sums of the entries": """
         WITH sums AS (
             SELECT e.ledger_account_id AS id,
-                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'posted' AND e.direction = 'credit'), 0) AS posted_credits,
-                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit'), 0) AS posted_debits,
-                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'pending' AND e.direction = 'credit'), 0) AS pending_credits,
-                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'pending' AND e.direction = 'debit'), 0) AS pending_debits
+                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'posted' AND e.direction = 'credit'), 0)
+                    AS posted_credits,
+                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit'), 0)
+                    AS posted_debits,
+                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'pending' AND e.direction = 'credit'), 0)
+                    AS pending_credits,
+                coalesce(sum(e.amount::numeric) FILTER (WHERE t.status = 'pending' AND e.direction = 'debit'), 0)
+                    AS pending_debits
             FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
             WHERE e.discarded_at IS NULL
             GROUP BY e.ledger_account_id
@@ -80,7 +84,8 @@ CHECKS: dict[str, str] = {
         GROUP BY reverses_ledger_transaction_id HAVING count(*) > 1
     """,
     "only posted transactions are reversed": """
-        SELECT r.id, o.status FROM ledger_transactions r JOIN ledger_transactions o ON o.id = r.reverses_ledger_transaction_id
+        SELECT r.id, o.status
+        FROM ledger_transactions r JOIN ledger_transactions o ON o.id = r.reverses_ledger_transaction_id
         WHERE o.status <> 'posted'
     """,
 }
