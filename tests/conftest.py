@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import RunningServer, start_server
 from ledgerd.server.core.api_keys import create_api_key

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+
 from ledgerd.client import ErrorDetails, LedgerdClient, error_details
 from ledgerd.v1 import common_pb2, ledger_pb2, transaction_pb2
 
@@ -64,6 +69,22 @@ async def create_transaction(
 
 async def get_account(client: LedgerdClient, account_id: str) -> ledger_pb2.LedgerAccount:
     return (await client.ledgers.GetLedgerAccount(ledger_pb2.GetLedgerAccountRequest(id=account_id))).ledger_account
+
+
+LEDGERD = str(Path(sys.executable).parent / "ledgerd")
+
+
+async def run_ledgerd(*arguments: str, database_url: str) -> tuple[int, str]:
+    """Runs the `ledgerd` command on the test database: (exit status, standard output and error)."""
+    process = await asyncio.create_subprocess_exec(
+        LEDGERD,
+        *arguments,
+        env={**os.environ, "DATABASE_URL": database_url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
 
 
 async def refused(call: Awaitable[Any], code: grpc.StatusCode, reason: str) -> ErrorDetails:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import balance_pb2, transaction_pb2
 

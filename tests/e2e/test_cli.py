@@ -5,34 +5,29 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 import asyncpg
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import ledger_pb2
 
-from .ledger_helpers import DEBIT_NORMAL, POSTED, create_account, create_ledger, create_transaction, transfer
-
-LEDGERD = str(Path(sys.executable).parent / "ledgerd")
-
-
-async def run(*arguments: str, env: dict[str, str]) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        LEDGERD, *arguments, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    output, _ = await process.communicate()
-    return process.returncode or 0, output.decode()
-
-
-def environment(database_url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url}
+from .ledger_helpers import (
+    DEBIT_NORMAL,
+    LEDGERD,
+    POSTED,
+    create_account,
+    create_ledger,
+    create_transaction,
+    run_ledgerd,
+    transfer,
+)
 
 
 async def test_keys_create_prints_a_working_key_on_the_last_line(database_url: str, target: str) -> None:
-    code, output = await run("keys", "create", "--organization", "cli-test-org", env=environment(database_url))
+    code, output = await run_ledgerd("keys", "create", "--organization", "cli-test-org", database_url=database_url)
     assert code == 0, output
     key = output.strip().splitlines()[-1]
     assert key.startswith("ldg_")
@@ -42,7 +37,7 @@ async def test_keys_create_prints_a_working_key_on_the_last_line(database_url: s
 
 
 async def test_migrate_is_idempotent(database_url: str) -> None:
-    code, output = await run("migrate", env=environment(database_url))
+    code, output = await run_ledgerd("migrate", database_url=database_url)
     assert code == 0 and "migrations applied" in output
 
 
@@ -53,17 +48,17 @@ async def test_verify_passes_on_a_sound_ledger_and_names_a_tampered_balance(
     cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
     wallet = await create_account(client, ledger.id, "Wallet")
     await create_transaction(client, transfer(cash.id, wallet.id, 100, status=POSTED))
-    code, output = await run("verify", env=environment(database_url))
+    code, output = await run_ledgerd("verify", database_url=database_url)
     assert code == 0, output
 
     await pool.execute("UPDATE ledger_accounts SET posted_credits = posted_credits + 1 WHERE id = $1", wallet.id)
     try:
-        code, output = await run("verify", env=environment(database_url))
+        code, output = await run_ledgerd("verify", database_url=database_url)
         assert code == 1
         assert "FAIL" in output and wallet.id in output
     finally:
         await pool.execute("UPDATE ledger_accounts SET posted_credits = posted_credits - 1 WHERE id = $1", wallet.id)
-    code, output = await run("verify", env=environment(database_url))
+    code, output = await run_ledgerd("verify", database_url=database_url)
     assert code == 0, output
 
 

@@ -7,8 +7,11 @@ import random
 
 import asyncpg
 import grpc
+
 from ledgerd.client import LedgerdClient, error_details
+from ledgerd.server.app import start_server
 from ledgerd.server.core.verify import verify
+from ledgerd.server.store.pool import create_pool
 from ledgerd.v1 import common_pb2, transaction_pb2
 
 from .ledger_helpers import (
@@ -22,6 +25,7 @@ from .ledger_helpers import (
     create_transaction,
     entry,
     get_account,
+    run_ledgerd,
     transfer,
 )
 
@@ -32,7 +36,7 @@ async def assert_every_invariant_holds(pool: asyncpg.Pool) -> None:
 
 
 async def test_concurrent_spends_never_take_the_available_balance_below_its_guard(
-    client: LedgerdClient, pool: asyncpg.Pool
+    client: LedgerdClient, database_url: str
 ) -> None:
     ledger = await create_ledger(client)
     cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
@@ -58,7 +62,8 @@ async def test_concurrent_spends_never_take_the_available_balance_below_its_guar
     after = await get_account(client, wallet.id)
     assert amounts(after) == (10_000 - 37 * approved, 10_000, 10_000 - 37 * approved)
     assert after.lock_version == 1 + approved
-    await assert_every_invariant_holds(pool)
+    code, output = await run_ledgerd("verify", database_url=database_url)
+    assert code == 0, output
 
 
 async def test_concurrent_transfers_in_every_direction_keep_exact_balances(
@@ -127,4 +132,38 @@ async def test_concurrent_posts_and_archives_of_the_same_transactions_apply_once
     after = await get_account(client, wallet.id)
     assert amounts(after) == (-10 * posted, -10 * posted, -10 * posted)
     assert after.lock_version == 40
+    await assert_every_invariant_holds(pool)
+
+
+async def test_two_servers_on_one_database_never_overdraw_a_shared_wallet(
+    client: LedgerdClient, api_key: str, database_url: str, pool: asyncpg.Pool
+) -> None:
+    # A second server with its own connection pool: only the database can keep the two in step.
+    other_pool = await create_pool(database_url, min_size=2, max_size=10)
+    other_server = await start_server(other_pool, "127.0.0.1:0")
+    try:
+        async with LedgerdClient(f"127.0.0.1:{other_server.port}", api_key) as other_client:
+            ledger = await create_ledger(client)
+            cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+            wallet = await create_account(client, ledger.id, "Wallet")
+            await create_transaction(client, transfer(cash.id, wallet.id, 1_000, status=POSTED))
+            guard = common_pb2.BalanceCondition(gte=0)
+            spend = transaction_pb2.CreateLedgerTransactionRequest(
+                ledger_entries=[entry(wallet.id, DEBIT, 3, available_balance_amount=guard), entry(cash.id, CREDIT, 3)]
+            )
+
+            async def attempt(via: LedgerdClient) -> bool:
+                try:
+                    await via.transactions.CreateLedgerTransaction(spend)
+                    return True
+                except grpc.aio.AioRpcError as error:
+                    assert error_details(error).reason == "ERROR_REASON_BALANCE_CONDITION_FAILED"
+                    return False
+
+            outcomes = await asyncio.gather(*(attempt(client if n % 2 else other_client) for n in range(400)))
+            assert sum(outcomes) == 1_000 // 3
+            assert amounts(await get_account(other_client, wallet.id)) == (1, 1_000, 1)
+    finally:
+        await other_server.stop(0)
+        await other_pool.close()
     await assert_every_invariant_holds(pool)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import grpc
+
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import ledger_pb2, transaction_pb2
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import common_pb2, errors_pb2, transaction_pb2
 

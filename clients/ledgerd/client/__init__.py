@@ -14,6 +14,7 @@ from typing import Any
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
+
 from ledgerd.v1 import balance_pb2_grpc, ledger_pb2_grpc, transaction_pb2_grpc
 
 ERROR_DOMAIN = "ledgerd.v1"

@@ -8,6 +8,7 @@ import asyncpg
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
 from ledgerd.server.api.balance_service import BalanceService
 from ledgerd.server.api.ledger_service import LedgerService
 from ledgerd.server.api.transaction_service import TransactionService

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import uvloop
+
 from ledgerd.server.app import start_server
 from ledgerd.server.core import api_keys
 from ledgerd.server.core.verify import verify

@@ -11,6 +11,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from ledgerd.server.core.paging import PageRequest
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.balances import (

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
+
 from ledgerd.server.api.convert import fingerprint
 from ledgerd.server.core.idempotency import Idempotency, Replay
 

@@ -9,6 +9,7 @@ import time
 import uuid
 
 import asyncpg
+
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.domain.errors import Unauthenticated
 from ledgerd.server.domain.ids import new_id

@@ -4,6 +4,7 @@ name theirs."""
 from __future__ import annotations
 
 from iso4217 import Currency
+
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.validation import Violations
 

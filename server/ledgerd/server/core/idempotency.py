@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.domain.errors import AlreadyExists, ErrorReason, invariant
 from ledgerd.server.store import idempotency as store

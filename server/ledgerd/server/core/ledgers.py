@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 import asyncpg
+
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.currencies import resolve_exponent
 from ledgerd.server.core.idempotency import Idempotency, Replay, run_idempotent

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+
 from ledgerd.server.core.idempotency import Idempotency, Replay
 from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.core.writer import BatchState, Change, Outcome, execute, execute_one

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import asyncpg
+
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.idempotency import Idempotency, Replay, replay_or_refuse
 from ledgerd.server.domain.errors import InvariantViolation, LedgerError

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
+
 from ledgerd.server.core.api_keys import Authenticator
 from ledgerd.server.domain.errors import Unauthenticated
 from ledgerd.server.interceptors.errors import abort

@@ -13,6 +13,7 @@ import asyncpg
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
+
 from ledgerd.server.domain.errors import (
     Aborted,
     AlreadyExists,
