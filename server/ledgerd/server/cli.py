@@ -113,6 +113,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The embedded PostgreSQL narrates every command it runs; its warnings are enough.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     run: Callable[[argparse.Namespace], Coroutine[Any, Any, int]] = arguments.run
     return uvloop.run(run(arguments))
 
