@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
-from ledgerd.v1 import balance_pb2_grpc, ledger_pb2_grpc, transaction_pb2_grpc
+from ledgerd.v1 import balance_pb2_grpc, hold_pb2_grpc, ledger_pb2_grpc, transaction_pb2_grpc
 
 ERROR_DOMAIN = "ledgerd.v1"
 
@@ -59,6 +59,7 @@ class LedgerdClient:
         self.ledgers = ledger_pb2_grpc.LedgerServiceStub(self.channel)
         self.transactions = transaction_pb2_grpc.TransactionServiceStub(self.channel)
         self.balances = balance_pb2_grpc.BalanceServiceStub(self.channel)
+        self.holds = hold_pb2_grpc.HoldServiceStub(self.channel)
 
     async def close(self) -> None:
         await self.channel.close()

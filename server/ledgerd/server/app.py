@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import asyncpg
@@ -10,10 +11,14 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ledgerd.server.api.balance_service import BalanceService
+from ledgerd.server.api.hold_service import HoldService
 from ledgerd.server.api.ledger_service import LedgerService
 from ledgerd.server.api.transaction_service import TransactionService
 from ledgerd.server.core.api_keys import Authenticator
 from ledgerd.server.core.balances import BalancesUseCases
+from ledgerd.server.core.coalescer import Coalescer
+from ledgerd.server.core.expirer import run_expirer
+from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
@@ -21,6 +26,8 @@ from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.v1 import (
     balance_pb2,
     balance_pb2_grpc,
+    hold_pb2,
+    hold_pb2_grpc,
     ledger_pb2,
     ledger_pb2_grpc,
     transaction_pb2,
@@ -31,6 +38,7 @@ SERVICE_NAMES = (
     ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name,
     transaction_pb2.DESCRIPTOR.services_by_name["TransactionService"].full_name,
     balance_pb2.DESCRIPTOR.services_by_name["BalanceService"].full_name,
+    hold_pb2.DESCRIPTOR.services_by_name["HoldService"].full_name,
 )
 # Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED); the largest valid
 # request, a batch of 100 transactions of 1000 entries, fits well within it.
@@ -43,16 +51,23 @@ class RunningServer:
     server: grpc.aio.Server
     port: int
     health: health.aio.HealthServicer
+    holds: HoldsUseCases
+    expirer: asyncio.Task[None] | None
 
     async def stop(self, grace_seconds: float = shutdown_grace_seconds) -> None:
         # Tell load balancers first, then let calls in flight finish.
         await self.health.enter_graceful_shutdown()
+        if self.expirer is not None:
+            self.expirer.cancel()
         await self.server.stop(grace_seconds)
 
 
-async def start_server(pool: asyncpg.Pool, address: str) -> RunningServer:
-    """Serves on `address` ("host:port"; port 0 picks a free one) until stopped."""
+async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool = True) -> RunningServer:
+    """Serves on `address` ("host:port"; port 0 picks a free one) until stopped; with
+    `expire_holds`, also runs the hold expirer."""
     ledgers = LedgersUseCases(pool)
+    coalescer = Coalescer(pool)
+    holds = HoldsUseCases(pool, coalescer)
     server = grpc.aio.server(
         # ErrorInterceptor is outermost so that whatever the inner layers raise leaves as a status.
         interceptors=[ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
@@ -63,9 +78,10 @@ async def start_server(pool: asyncpg.Pool, address: str) -> RunningServer:
     )
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerService(ledgers), server)
     transaction_pb2_grpc.add_TransactionServiceServicer_to_server(
-        TransactionService(TransactionsUseCases(pool)), server
+        TransactionService(TransactionsUseCases(pool, coalescer)), server
     )
     balance_pb2_grpc.add_BalanceServiceServicer_to_server(BalanceService(BalancesUseCases(ledgers)), server)
+    hold_pb2_grpc.add_HoldServiceServicer_to_server(HoldService(holds), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
@@ -73,4 +89,5 @@ async def start_server(pool: asyncpg.Pool, address: str) -> RunningServer:
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, health_servicer)
+    expirer = asyncio.create_task(run_expirer(holds)) if expire_holds else None
+    return RunningServer(server, port, health_servicer, holds, expirer)

@@ -23,11 +23,12 @@ from ledgerd.server.domain.balances import (
     NormalBalance,
     Status,
 )
+from ledgerd.server.domain.holds import Hold, HoldDecision, HoldDeclineReason, HoldStatus
 from ledgerd.server.domain.model import Ledger, LedgerAccount, LedgerEntry, LedgerTransaction
 from ledgerd.server.domain.pagination import decode_page_token
 from ledgerd.server.domain.transactions import EntryRequest, check_entry_shape
 from ledgerd.server.domain.validation import Violations
-from ledgerd.v1 import common_pb2, ledger_pb2, transaction_pb2
+from ledgerd.v1 import common_pb2, hold_pb2, ledger_pb2, transaction_pb2
 
 NORMAL_BALANCE_VALUES: dict[NormalBalance, common_pb2.NormalBalance] = {
     NormalBalance.CREDIT: common_pb2.NORMAL_BALANCE_CREDIT,
@@ -277,3 +278,52 @@ def common_fields(violations: Violations, message: Any, *, name_required: bool |
         violations.text("external_id", message.external_id, limits.external_id_length_max)
     if "idempotency_key" in fields:
         violations.text("idempotency_key", message.idempotency_key, limits.idempotency_key_length_max)
+
+
+# --- holds -----------------------------------------------------------------------------------
+
+HOLD_STATUS_VALUES: dict[HoldStatus, hold_pb2.HoldStatus] = {
+    HoldStatus.PENDING: hold_pb2.HOLD_STATUS_PENDING,
+    HoldStatus.CAPTURED: hold_pb2.HOLD_STATUS_CAPTURED,
+    HoldStatus.RELEASED: hold_pb2.HOLD_STATUS_RELEASED,
+    HoldStatus.EXPIRED: hold_pb2.HOLD_STATUS_EXPIRED,
+}
+HOLD_STATUSES: dict[int, HoldStatus] = {int(v): k for k, v in HOLD_STATUS_VALUES.items()}
+HOLD_DECISION_VALUES: dict[HoldDecision, hold_pb2.HoldDecision] = {
+    HoldDecision.APPROVED: hold_pb2.HOLD_DECISION_APPROVED,
+    HoldDecision.DECLINED: hold_pb2.HOLD_DECISION_DECLINED,
+}
+DECLINE_REASON_VALUES: dict[HoldDeclineReason, hold_pb2.HoldDeclineReason] = {
+    HoldDeclineReason.INSUFFICIENT_FUNDS: hold_pb2.HOLD_DECLINE_REASON_INSUFFICIENT_FUNDS,
+}
+
+
+def hold(value: Hold) -> hold_pb2.Hold:
+    return hold_pb2.Hold(
+        id=str(value.id),
+        ledger_id=str(value.ledger_id),
+        ledger_account_id=str(value.ledger_account_id),
+        counter_ledger_account_id=str(value.counter_ledger_account_id),
+        amount=value.amount,
+        captured_amount=value.captured_amount,
+        currency=value.currency,
+        status=HOLD_STATUS_VALUES[value.status],
+        external_id=value.external_id or "",
+        expires_at=timestamp(value.expires_at),
+        ledger_transaction_id=str(value.ledger_transaction_id),
+        metadata=value.metadata,
+        created_at=timestamp(value.created_at),
+        updated_at=timestamp(value.updated_at),
+        available_balance_floor=value.available_balance_floor,
+        capture_ledger_transaction_ids=[str(c) for c in value.capture_ledger_transaction_ids],
+    )
+
+
+def hold_status(violations: Violations, field: str, value: int) -> HoldStatus | None:
+    """None for UNSPECIFIED."""
+    if value == hold_pb2.HOLD_STATUS_UNSPECIFIED:
+        return None
+    parsed = HOLD_STATUSES.get(value)
+    if parsed is None:
+        violations.add(field, "is not a HoldStatus")
+    return parsed

@@ -11,9 +11,10 @@ from typing import Any
 
 import asyncpg
 
+from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.idempotency import Idempotency, Replay
 from ledgerd.server.core.paging import Page, PageRequest
-from ledgerd.server.core.writer import BatchState, Change, Outcome, execute, execute_one
+from ledgerd.server.core.writer import BatchState, Change, Outcome, WriteDefaults, execute
 from ledgerd.server.domain import transactions as rules
 from ledgerd.server.domain.balances import Status
 from ledgerd.server.domain.errors import (
@@ -23,6 +24,7 @@ from ledgerd.server.domain.errors import (
     LedgerError,
     NotFound,
 )
+from ledgerd.server.domain.holds import HoldStatus
 from ledgerd.server.domain.ids import new_id
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledgerd.server.domain.transactions import EntryRequest, Movement
@@ -73,7 +75,7 @@ def _not_found(transaction_id: uuid.UUID) -> NotFound:
 
 
 @dataclass(frozen=True)
-class CreateLedgerTransaction:
+class CreateLedgerTransaction(WriteDefaults):
     ledger_entries: tuple[EntryRequest, ...]
     status: Status
     description: str
@@ -84,9 +86,6 @@ class CreateLedgerTransaction:
     fingerprint: bytes
     idempotency: Idempotency[LedgerTransaction] | None = None
     reverses_ledger_transaction_id: uuid.UUID | None = None
-
-    def transaction_ids(self) -> Iterable[uuid.UUID]:
-        return ()
 
     def account_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
         return (e.ledger_account_id for e in self.ledger_entries)
@@ -136,7 +135,7 @@ class CreateLedgerTransaction:
 
 
 @dataclass(frozen=True)
-class UpdateLedgerTransaction:
+class UpdateLedgerTransaction(WriteDefaults):
     id: uuid.UUID
     status: Status | None
     ledger_entries: tuple[EntryRequest, ...]
@@ -144,8 +143,10 @@ class UpdateLedgerTransaction:
     metadata: Mapping[str, str]
     effective_at: datetime | None
     idempotency: Idempotency[LedgerTransaction] | None = None
+    # Set when a hold write changes its own transaction; everyone else must go through HoldService.
+    by_hold: bool = False
 
-    def transaction_ids(self) -> Iterable[uuid.UUID]:
+    def transaction_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
         return (self.id,)
 
     def account_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
@@ -153,13 +154,17 @@ class UpdateLedgerTransaction:
         old = [e.ledger_account_id for e in current.ledger_entries] if current else []
         return [*old, *(e.ledger_account_id for e in self.ledger_entries)]
 
-    def external_ids(self) -> Iterable[str]:
-        return ()
-
     def apply(self, state: BatchState) -> LedgerTransaction:
         current = state.transactions.get(self.id)
         if current is None:
             raise _not_found(self.id)
+        hold = state.holds_of_transactions.get(self.id)
+        if hold is not None and hold.status is HoldStatus.PENDING and not self.by_hold:
+            raise FailedPrecondition(
+                ErrorReason.LEDGER_TRANSACTION_HELD,
+                f"ledger transaction {self.id} holds funds for pending hold {hold.id}: change it through HoldService",
+                {"hold_id": str(hold.id)},
+            )
         other_changes = bool(self.ledger_entries or self.description is not None or self.metadata or self.effective_at)
         rules.check_status_change(current.status, self.status, other_changes)
         status = self.status or current.status
@@ -213,7 +218,7 @@ class UpdateLedgerTransaction:
 
 
 @dataclass(frozen=True)
-class ReverseLedgerTransaction:
+class ReverseLedgerTransaction(WriteDefaults):
     id: uuid.UUID
     status: Status
     description: str | None
@@ -223,7 +228,7 @@ class ReverseLedgerTransaction:
     fingerprint: bytes
     idempotency: Idempotency[LedgerTransaction] | None = None
 
-    def transaction_ids(self) -> Iterable[uuid.UUID]:
+    def transaction_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
         return (self.id,)
 
     def account_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
@@ -272,17 +277,19 @@ class ReverseLedgerTransaction:
 class TransactionsUseCases:
     """Reads and writes of ledger transactions for one database."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, coalescer: Coalescer) -> None:
         self.pool = pool
+        self.coalescer = coalescer
 
     async def write(
         self,
         organization_id: uuid.UUID,
         write: CreateLedgerTransaction | UpdateLedgerTransaction | ReverseLedgerTransaction,
     ) -> LedgerTransaction | Replay:
-        outcome = await execute_one(self.pool, organization_id, write)
+        outcome = await self.coalescer.submit(organization_id, write)
         if isinstance(outcome, LedgerError):
             raise outcome
+        assert isinstance(outcome, LedgerTransaction | Replay)
         return outcome
 
     async def create_many(self, organization_id: uuid.UUID, writes: Sequence[CreateLedgerTransaction]) -> list[Outcome]:

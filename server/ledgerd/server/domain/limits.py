@@ -19,5 +19,15 @@ metadata_keys_max = 50
 metadata_key_length_max = 100
 metadata_value_length_max = 500
 
+hold_timeout_seconds_max = 365 * 24 * 3600
+# Requests of one PlaceHolds stream being decided at once; more wait (back-pressure).
+holds_per_stream_in_flight_max = 1000
+# Group commit: writes applied in one database transaction, and batches in flight at once.
+writes_per_batch_max = 200
+batches_in_flight_max = 4
+# The expirer: holds released per database transaction, and how often it looks.
+holds_per_expiry_batch_max = 100
+hold_expiry_interval_seconds = 1.0
+
 page_size_default = 25
 page_size_max = 1000

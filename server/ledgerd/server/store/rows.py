@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ledgerd.server.domain.balances import BalanceTotals, Direction, NormalBalance, Status
+from ledgerd.server.domain.holds import Hold, HoldStatus
 from ledgerd.server.domain.model import Ledger, LedgerAccount, LedgerEntry, LedgerTransaction
 
 Row = Mapping[str, Any]
@@ -109,4 +110,26 @@ def ledger_transaction(row: Row, entries: tuple[LedgerEntry, ...]) -> LedgerTran
         ledger_entries=entries,
         reverses_ledger_transaction_id=row["reverses_ledger_transaction_id"],
         reversed_by_ledger_transaction_id=row["reversed_by_ledger_transaction_id"],
+    )
+
+
+def hold(row: Row) -> Hold:
+    return Hold(
+        id=row["id"],
+        ledger_id=row["ledger_id"],
+        ledger_account_id=row["ledger_account_id"],
+        counter_ledger_account_id=row["counter_ledger_account_id"],
+        amount=row["amount"],
+        captured_amount=row["captured_amount"],
+        currency=row["currency"],
+        status=HoldStatus(row["status"]),
+        external_id=row["external_id"],
+        expires_at=row["expires_at"],
+        ledger_transaction_id=row["ledger_transaction_id"],
+        available_balance_floor=row["available_balance_floor"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        request_fingerprint=bytes(row["request_fingerprint"]),
+        capture_ledger_transaction_ids=tuple(row["capture_ledger_transaction_ids"]),
     )

@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from ledgerd.server.domain.errors import invariant
+from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
-from ledgerd.server.store import rows
+from ledgerd.server.store import holds, rows
 
 Executor = Any
 
@@ -171,10 +172,13 @@ class WriteSet:
     # (account after, transaction that moved it there), in application order.
     account_versions: list[tuple[LedgerAccount, uuid.UUID]] = field(default_factory=list)
     idempotency_keys: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    # The last state of every hold placed or changed, by id.
+    holds: dict[uuid.UUID, Hold] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (
-            self.new_transactions
+            self.holds
+            or self.new_transactions
             or self.changed_transactions
             or self.new_entries
             or self.account_versions
@@ -204,9 +208,9 @@ WITH new_transactions AS (
     RETURNING 1
 ), new_entries AS (
     INSERT INTO ledger_entries (id, ledger_transaction_id, ledger_account_id, direction, amount,
-        ledger_account_lock_version, metadata, created_at)
+        ledger_account_lock_version, metadata, discarded_at, created_at)
     SELECT u.*, $19 FROM unnest($21::uuid[], $22::uuid[], $23::uuid[], $24::text[], $25::bigint[], $26::bigint[],
-        $27::jsonb[]) AS u
+        $27::jsonb[], $39::timestamptz[]) AS u
     RETURNING 1
 ), final_accounts AS (
     -- The last state of each account in this write, and the version it had before the write.
@@ -289,6 +293,7 @@ async def write(db: Executor, ws: WriteSet) -> None:
         [k for k, _, _ in ws.idempotency_keys],
         [f for _, f, _ in ws.idempotency_keys],
         [r for _, _, r in ws.idempotency_keys],
+        [e.discarded_at for e in ws.new_entries],
     )
     invariant(
         result["changed_transactions"] == len(ws.changed_transactions),
@@ -300,3 +305,5 @@ async def write(db: Executor, ws: WriteSet) -> None:
     )
     if result["new_keys"] != len(ws.idempotency_keys):
         raise IdempotencyKeyRace()
+    if ws.holds:
+        await holds.upsert_holds(db, list(ws.holds.values()))

@@ -1,0 +1,225 @@
+"""HoldService: the card-authorization flow. Convert, call one use case, convert back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+from ledgerd.server.api import convert
+from ledgerd.server.api.responding import respond
+from ledgerd.server.core.holds import (
+    CaptureHold,
+    HoldAnswer,
+    HoldsUseCases,
+    IncreaseHold,
+    PlaceHold,
+    ReleaseHold,
+)
+from ledgerd.server.core.idempotency import Idempotency
+from ledgerd.server.domain import limits
+from ledgerd.server.domain.validation import Violations
+from ledgerd.server.interceptors.authentication import current_organization
+from ledgerd.server.interceptors.errors import item_error, translate
+from ledgerd.v1 import hold_pb2 as pb
+from ledgerd.v1 import hold_pb2_grpc
+
+
+def _answer(answer: HoldAnswer) -> pb.PlaceHoldResponse:
+    return pb.PlaceHoldResponse(
+        decision=convert.HOLD_DECISION_VALUES[answer.decision],
+        decline_reason=convert.DECLINE_REASON_VALUES[answer.decline_reason] if answer.decline_reason else None,
+        hold=convert.hold(answer.hold) if answer.hold else None,
+        available_balance=convert.balance(answer.available_balance),
+    )
+
+
+def _place_command(request: pb.PlaceHoldRequest) -> PlaceHold:
+    """The write a PlaceHold request asks for; INVALID_ARGUMENT with every violation otherwise."""
+    violations = Violations()
+    account_id = violations.uuid("ledger_account_id", request.ledger_account_id)
+    counter_id = violations.uuid("counter_ledger_account_id", request.counter_ledger_account_id)
+    if account_id is not None and account_id == counter_id:
+        violations.add("counter_ledger_account_id", "must differ from ledger_account_id")
+    violations.amount("amount", request.amount)
+    if request.currency:
+        violations.currency("currency", request.currency)
+    convert.common_fields(violations, request)
+    expires_at = convert.optional_datetime(request, "expires_at")
+    timeout_seconds = None
+    if request.HasField("timeout_seconds"):
+        timeout_seconds = request.timeout_seconds
+        if not 1 <= timeout_seconds <= limits.hold_timeout_seconds_max:
+            violations.add(
+                "timeout_seconds", f"must be 1 to {limits.hold_timeout_seconds_max} (hold_timeout_seconds_max)"
+            )
+    floor = 0
+    if request.HasField("available_balance_amount"):
+        guard = request.available_balance_amount
+        if any(guard.HasField(bound) for bound in ("gt", "lt", "lte", "eq")):
+            violations.add("available_balance_amount", "only gte (the floor of the available balance) is accepted")
+        floor = guard.gte
+    violations.raise_if_any()
+    assert account_id is not None and counter_id is not None
+    return PlaceHold(
+        ledger_account_id=account_id,
+        counter_ledger_account_id=counter_id,
+        amount=request.amount,
+        currency=request.currency or None,
+        external_id=request.external_id or None,
+        expires_at=expires_at,
+        timeout_seconds=timeout_seconds,
+        allow_partial=request.allow_partial,
+        available_balance_floor=floor,
+        metadata=dict(request.metadata),
+        fingerprint=convert.fingerprint("PlaceHold", request),
+    )
+
+
+def _with(command: Any, idempotency: Idempotency[Any] | None) -> Any:
+    return replace(command, idempotency=idempotency)
+
+
+class HoldService(hold_pb2_grpc.HoldServiceServicer):
+    def __init__(self, holds: HoldsUseCases) -> None:
+        self.holds = holds
+
+    async def PlaceHold(self, request: pb.PlaceHoldRequest, context: Any) -> pb.PlaceHoldResponse:
+        command = _place_command(request)
+        organization = current_organization()
+        return await respond(
+            "PlaceHold",
+            request,
+            pb.PlaceHoldResponse,
+            lambda idempotency: self.holds.write(organization, _with(command, idempotency)),
+            _answer,
+        )
+
+    async def PlaceHolds(
+        self, requests: AsyncIterator[pb.PlaceHoldRequest], context: Any
+    ) -> AsyncIterator[pb.PlaceHoldResponse]:
+        """Decides up to holds_per_stream_in_flight_max requests at once (they coalesce with every
+        other write); answers as each decision is made."""
+        answers: asyncio.Queue[pb.PlaceHoldResponse | None] = asyncio.Queue()
+        room = asyncio.Semaphore(limits.holds_per_stream_in_flight_max)
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def decide(request: pb.PlaceHoldRequest) -> None:
+            try:
+                try:
+                    response = await self.PlaceHold(request, context)
+                except Exception as error:
+                    response = pb.PlaceHoldResponse(error=item_error(translate(error)))
+                response.idempotency_key = request.idempotency_key
+                response.external_id = request.external_id
+                await answers.put(response)
+            finally:
+                room.release()
+
+        async def read() -> None:
+            async for request in requests:
+                await room.acquire()
+                task = asyncio.create_task(decide(request))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            while tasks:
+                await asyncio.gather(*list(tasks))
+            await answers.put(None)
+
+        reader = asyncio.create_task(read())
+        try:
+            while (answer := await answers.get()) is not None:
+                yield answer
+            await reader
+        finally:
+            reader.cancel()
+            for task in list(tasks):
+                task.cancel()
+
+    async def IncreaseHold(self, request: pb.IncreaseHoldRequest, context: Any) -> pb.IncreaseHoldResponse:
+        violations = Violations()
+        hold_id = violations.uuid("hold_id", request.hold_id)
+        violations.amount("amount", request.amount)
+        convert.common_fields(violations, request)
+        violations.raise_if_any()
+        assert hold_id is not None
+        command = IncreaseHold(hold_id, request.amount)
+        organization = current_organization()
+
+        def render(answer: HoldAnswer) -> pb.IncreaseHoldResponse:
+            placed = _answer(answer)
+            return pb.IncreaseHoldResponse(
+                decision=placed.decision,
+                decline_reason=placed.decline_reason,
+                hold=placed.hold,
+                available_balance=placed.available_balance,
+            )
+
+        return await respond(
+            "IncreaseHold",
+            request,
+            pb.IncreaseHoldResponse,
+            lambda idempotency: self.holds.write(organization, _with(command, idempotency)),
+            render,
+        )
+
+    async def CaptureHold(self, request: pb.CaptureHoldRequest, context: Any) -> pb.CaptureHoldResponse:
+        violations = Violations()
+        hold_id = violations.uuid("hold_id", request.hold_id)
+        violations.amount("amount", request.amount)
+        convert.common_fields(violations, request)
+        violations.raise_if_any()
+        assert hold_id is not None
+        command = CaptureHold(hold_id, request.amount, request.final if request.HasField("final") else True)
+        organization = current_organization()
+        return await respond(
+            "CaptureHold",
+            request,
+            pb.CaptureHoldResponse,
+            lambda idempotency: self.holds.write(organization, _with(command, idempotency)),
+            lambda captured: pb.CaptureHoldResponse(
+                hold=convert.hold(captured.hold),
+                ledger_transaction=convert.ledger_transaction(captured.ledger_transaction),
+            ),
+        )
+
+    async def ReleaseHold(self, request: pb.ReleaseHoldRequest, context: Any) -> pb.ReleaseHoldResponse:
+        violations = Violations()
+        hold_id = violations.uuid("hold_id", request.hold_id)
+        if request.HasField("amount"):
+            violations.amount("amount", request.amount)
+        convert.common_fields(violations, request)
+        violations.raise_if_any()
+        assert hold_id is not None
+        command = ReleaseHold(hold_id, request.amount if request.HasField("amount") else None)
+        organization = current_organization()
+        return await respond(
+            "ReleaseHold",
+            request,
+            pb.ReleaseHoldResponse,
+            lambda idempotency: self.holds.write(organization, _with(command, idempotency)),
+            lambda hold: pb.ReleaseHoldResponse(hold=convert.hold(hold)),
+        )
+
+    async def GetHold(self, request: pb.GetHoldRequest, context: Any) -> pb.GetHoldResponse:
+        hold = await self.holds.get(current_organization(), convert.required_id(request.id))
+        return pb.GetHoldResponse(hold=convert.hold(hold))
+
+    async def ListHolds(self, request: pb.ListHoldsRequest, context: Any) -> pb.ListHoldsResponse:
+        violations = Violations()
+        page = convert.page_request(violations, request.page_size, request.page_token)
+        account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
+        status = convert.hold_status(violations, "status", request.status)
+        violations.text("external_id", request.external_id, limits.external_id_length_max)
+        violations.raise_if_any()
+        result = await self.holds.list(
+            current_organization(),
+            page,
+            ledger_account_id=account_id,
+            status=status.value if status else None,
+            external_id=request.external_id or None,
+        )
+        return pb.ListHoldsResponse(
+            holds=[convert.hold(h) for h in result.items], next_page_token=result.next_page_token
+        )

@@ -1,0 +1,41 @@
+"""The hold expirer: releases pending holds past their `expires_at`, in bounded batches.
+
+Exactly once: each expiry is a write of the batched write path that row-locks the hold and leaves
+it alone unless it is still pending and due, so expirers in several processes, or one restarted
+mid-batch, never release a hold twice. Nothing is remembered between rounds: after a restart the
+first round finds every hold that came due meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ledgerd.server.core.clock import utcnow
+from ledgerd.server.core.holds import HoldsUseCases
+from ledgerd.server.domain import limits
+
+log = logging.getLogger(__name__)
+
+
+async def expire_due_holds(holds: HoldsUseCases) -> int:
+    """Expires every hold due now, batch after batch; returns how many."""
+    total = 0
+    while True:
+        expired = await holds.expire_due(utcnow())
+        total += expired
+        if expired < limits.holds_per_expiry_batch_max:
+            return total
+
+
+async def run_expirer(holds: HoldsUseCases, interval_seconds: float = limits.hold_expiry_interval_seconds) -> None:
+    """Runs until cancelled; a failed round (database down) is logged and retried next round."""
+    while True:
+        try:
+            expired = await expire_due_holds(holds)
+            if expired:
+                log.info("expired %d holds", expired)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("hold expiry round failed; retrying in %.1f s", interval_seconds)
+        await asyncio.sleep(interval_seconds)
