@@ -1,5 +1,6 @@
-"""A typed async client for ledgerd: one channel, the API key on every call, and the error details
-(ErrorInfo reason, field violations) decoded from a failed call.
+"""An async client for ledgerd: one channel, the API key on every call, and the error details
+(ErrorInfo reason, field violations) decoded from a failed call. Requests and responses are the
+typed messages of ledgerd.v1.
 
     async with LedgerdClient("127.0.0.1:50051", api_key) as client:
         response = await client.ledgers.CreateLedger(ledger_pb2.CreateLedgerRequest(name="Wallets"))
@@ -20,46 +21,32 @@ from ledgerd.v1 import balance_pb2_grpc, hold_pb2_grpc, ledger_pb2_grpc, transac
 ERROR_DOMAIN = "ledgerd.v1"
 
 
-class _Bearer(
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-    grpc.aio.StreamStreamClientInterceptor,
-):
-    """Adds `authorization: Bearer <key>` to every call."""
+class _Authorized:
+    """A stub whose every call carries `authorization: Bearer <key>`. (Metadata is added per call:
+    grpc.aio client interceptors break client-streaming calls such as PlaceHolds.)"""
 
-    def __init__(self, api_key: str) -> None:
-        self.header = ("authorization", f"Bearer {api_key}")
+    def __init__(self, stub: Any, api_key: str) -> None:
+        self._stub = stub
+        self._header = ("authorization", f"Bearer {api_key}")
 
-    def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
-        metadata = grpc.aio.Metadata(*(details.metadata or ()))
-        metadata.add(*self.header)
-        return grpc.aio.ClientCallDetails(
-            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
-        )
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self._stub, method)
 
-    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(self._details(details), request)
+        def authorized(request: Any, *, metadata: Sequence[tuple[str, str]] = (), **options: Any) -> Any:
+            return call(request, metadata=(*metadata, self._header), **options)
 
-    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(self._details(details), request)
-
-    async def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
-        return await continuation(self._details(details), requests)
-
-    async def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
-        return await continuation(self._details(details), requests)
+        return authorized
 
 
 class LedgerdClient:
     """The services of one ledgerd server, called as one organization (its API key)."""
 
     def __init__(self, target: str, api_key: str, *, options: Sequence[tuple[str, Any]] = ()) -> None:
-        self.channel = grpc.aio.insecure_channel(target, options=list(options), interceptors=[_Bearer(api_key)])
-        self.ledgers = ledger_pb2_grpc.LedgerServiceStub(self.channel)
-        self.transactions = transaction_pb2_grpc.TransactionServiceStub(self.channel)
-        self.balances = balance_pb2_grpc.BalanceServiceStub(self.channel)
-        self.holds = hold_pb2_grpc.HoldServiceStub(self.channel)
+        self.channel = grpc.aio.insecure_channel(target, options=list(options))
+        self.ledgers: Any = _Authorized(ledger_pb2_grpc.LedgerServiceStub(self.channel), api_key)
+        self.transactions: Any = _Authorized(transaction_pb2_grpc.TransactionServiceStub(self.channel), api_key)
+        self.balances: Any = _Authorized(balance_pb2_grpc.BalanceServiceStub(self.channel), api_key)
+        self.holds: Any = _Authorized(hold_pb2_grpc.HoldServiceStub(self.channel), api_key)
 
     async def close(self) -> None:
         await self.channel.close()
