@@ -47,7 +47,10 @@ async def card_program(client: LedgerdClient, funds: int = 30_000) -> tuple[str,
 
 def place(wallet: str, settlement: str, amount: int, **fields: object) -> hold_pb2.PlaceHoldRequest:
     return hold_pb2.PlaceHoldRequest(
-        ledger_account_id=wallet, counter_ledger_account_id=settlement, amount=amount, **fields  # type: ignore[arg-type]
+        ledger_account_id=wallet,
+        counter_ledger_account_id=settlement,
+        amount=amount,
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -60,19 +63,24 @@ async def test_a_hold_lowers_available_at_once_and_is_a_pending_transaction(clie
     answer = await client.holds.PlaceHold(place(wallet, settlement, 300, external_id="auth-1"))
     assert answer.decision == APPROVED and answer.decline_reason == hold_pb2.HOLD_DECLINE_REASON_UNSPECIFIED
     assert (answer.hold.amount, answer.hold.status, answer.available_balance.amount) == (
-        300, hold_pb2.HOLD_STATUS_PENDING, 700
+        300,
+        hold_pb2.HOLD_STATUS_PENDING,
+        700,
     )
     assert amounts(await get_account(client, wallet)) == (700, 1_000, 700)
-    transaction = (await client.transactions.GetLedgerTransaction(
-        transaction_pb2.GetLedgerTransactionRequest(id=answer.hold.ledger_transaction_id)
-    )).ledger_transaction
+    transaction = (
+        await client.transactions.GetLedgerTransaction(
+            transaction_pb2.GetLedgerTransactionRequest(id=answer.hold.ledger_transaction_id)
+        )
+    ).ledger_transaction
     assert transaction.status == PENDING and sorted(e.amount for e in transaction.ledger_entries) == [300, 300]
     # The hold's transaction changes only through HoldService.
     await refused(
         client.transactions.UpdateLedgerTransaction(
             transaction_pb2.UpdateLedgerTransactionRequest(id=transaction.id, status=ARCHIVED)
         ),
-        grpc.StatusCode.FAILED_PRECONDITION, "LEDGER_TRANSACTION_HELD",
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "LEDGER_TRANSACTION_HELD",
     )
 
 
@@ -107,7 +115,8 @@ async def test_captures_below_at_and_above_the_held_amount(client: LedgerdClient
     assert amounts(await get_account(client, wallet)) == (-660, -660, -660)
     await refused(
         client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=holds[0].id, amount=1)),
-        grpc.StatusCode.FAILED_PRECONDITION, "HOLD_NOT_PENDING",
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "HOLD_NOT_PENDING",
     )
     await assert_verified(pool)
 
@@ -116,7 +125,11 @@ async def test_partial_captures_keep_the_rest_held_until_the_final_one(client: L
     wallet, settlement, _ = await card_program(client, 1_000)
     hold = (await client.holds.PlaceHold(place(wallet, settlement, 500))).hold
     first = await client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=hold.id, amount=200, final=False))
-    assert (first.hold.status, first.hold.amount, first.hold.captured_amount) == (hold_pb2.HOLD_STATUS_PENDING, 300, 200)
+    assert (first.hold.status, first.hold.amount, first.hold.captured_amount) == (
+        hold_pb2.HOLD_STATUS_PENDING,
+        300,
+        200,
+    )
     assert amounts(await get_account(client, wallet)) == (500, 800, 500)
     second = await client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=hold.id, amount=100))
     assert (second.hold.status, second.hold.captured_amount) == (hold_pb2.HOLD_STATUS_CAPTURED, 300)
@@ -135,7 +148,8 @@ async def test_increase_and_release_move_the_held_amount(client: LedgerdClient, 
     assert part.hold.amount == 650 and amounts(await get_account(client, wallet)) == (350, 1_000, 350)
     await refused(
         client.holds.ReleaseHold(hold_pb2.ReleaseHoldRequest(hold_id=hold.id, amount=651)),
-        grpc.StatusCode.FAILED_PRECONDITION, "RELEASE_EXCEEDS_HOLD",
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "RELEASE_EXCEEDS_HOLD",
     )
     released = await client.holds.ReleaseHold(hold_pb2.ReleaseHoldRequest(hold_id=hold.id))
     assert (released.hold.status, released.hold.amount) == (hold_pb2.HOLD_STATUS_RELEASED, 0)
@@ -150,7 +164,8 @@ async def test_a_repeated_external_id_returns_the_original_hold(client: LedgerdC
     assert again.hold == first.hold and again.decision == APPROVED
     await refused(
         client.holds.PlaceHold(place(wallet, settlement, 101, external_id="lithic-token-1")),
-        grpc.StatusCode.ALREADY_EXISTS, "HOLD_EXTERNAL_ID_ALREADY_EXISTS",
+        grpc.StatusCode.ALREADY_EXISTS,
+        "HOLD_EXTERNAL_ID_ALREADY_EXISTS",
     )
     assert amounts(await get_account(client, wallet)) == (900, 1_000, 900)
 
@@ -166,12 +181,16 @@ async def test_a_capture_racing_a_release_lets_exactly_one_win(client: LedgerdCl
         except grpc.aio.AioRpcError as error:
             return error_details(error).reason
 
-    results = await asyncio.gather(*(
-        attempt(call) for hold in holds for call in (
-            client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=hold.id, amount=100)),
-            client.holds.ReleaseHold(hold_pb2.ReleaseHoldRequest(hold_id=hold.id)),
+    results = await asyncio.gather(
+        *(
+            attempt(call)
+            for hold in holds
+            for call in (
+                client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=hold.id, amount=100)),
+                client.holds.ReleaseHold(hold_pb2.ReleaseHoldRequest(hold_id=hold.id)),
+            )
         )
-    ))
+    )
     assert results.count("won") == 20
     assert results.count("ERROR_REASON_HOLD_NOT_PENDING") == 20
     captured = sum(1 for pair in zip(results[::2], results[1::2], strict=True) if pair[0] == "won")
@@ -189,7 +208,8 @@ async def test_expired_holds_are_released_once_and_cannot_be_captured(
     await asyncio.sleep(0.4)
     await refused(
         client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=hold.id, amount=400)),
-        grpc.StatusCode.FAILED_PRECONDITION, "HOLD_NOT_PENDING",
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "HOLD_NOT_PENDING",
     )
     # Several expirers at once (as after a restart, or in several processes) release it exactly once.
     await asyncio.gather(*(expire_due_holds(server.holds) for _ in range(4)))

@@ -64,7 +64,9 @@ async def test_a_thousand_concurrent_holds_approve_exactly_what_the_funds_allow(
     await create_transaction(client, transfer(cash.id, wallet.id, 30_000, status=POSTED))
     requests = [
         hold_pb2.PlaceHoldRequest(
-            ledger_account_id=wallet.id, counter_ledger_account_id=counters[n % counter_accounts], amount=100,
+            ledger_account_id=wallet.id,
+            counter_ledger_account_id=counters[n % counter_accounts],
+            amount=100,
             idempotency_key=f"auth-{n}",
         )
         for n in range(1_000)
@@ -94,7 +96,9 @@ async def test_many_wallets_through_one_settlement_account_keep_exact_balances(
         await create_transaction(client, transfer(cash.id, wallet, 1_000, status=POSTED))
     requests = [
         hold_pb2.PlaceHoldRequest(
-            ledger_account_id=wallets[n % 20], counter_ledger_account_id=settlement.id, amount=30 + n % 7,
+            ledger_account_id=wallets[n % 20],
+            counter_ledger_account_id=settlement.id,
+            amount=30 + n % 7,
             idempotency_key=f"auth-{n}",
         )
         for n in range(800)

@@ -88,6 +88,29 @@ CHECKS: dict[str, str] = {
         FROM ledger_transactions r JOIN ledger_transactions o ON o.id = r.reverses_ledger_transaction_id
         WHERE o.status <> 'posted'
     """,
+    "a pending hold holds exactly its amount in its pending transaction": """
+        SELECT h.id, h.amount, t.status,
+               (SELECT sum(e.amount) FROM ledger_entries e WHERE e.ledger_transaction_id = t.id
+                  AND e.ledger_account_id = h.ledger_account_id AND e.discarded_at IS NULL) AS held
+        FROM holds h JOIN ledger_transactions t ON t.id = h.ledger_transaction_id
+        WHERE h.status = 'pending'
+          AND (t.status <> 'pending' OR h.amount IS DISTINCT FROM (
+                SELECT sum(e.amount) FROM ledger_entries e WHERE e.ledger_transaction_id = t.id
+                  AND e.ledger_account_id = h.ledger_account_id AND e.discarded_at IS NULL))
+    """,
+    "a final hold holds nothing any more": """
+        SELECT h.id, h.status, t.status AS transaction_status
+        FROM holds h JOIN ledger_transactions t ON t.id = h.ledger_transaction_id
+        WHERE h.status <> 'pending' AND t.status = 'pending'
+    """,
+    "a hold's captured amount is what its captures posted": """
+        SELECT h.id, h.captured_amount, coalesce(sum(e.amount), 0) AS posted
+        FROM holds h
+        LEFT JOIN ledger_transactions t ON t.id = ANY (h.capture_ledger_transaction_ids) AND t.status = 'posted'
+        LEFT JOIN ledger_entries e ON e.ledger_transaction_id = t.id AND e.ledger_account_id = h.ledger_account_id
+                                  AND e.discarded_at IS NULL
+        GROUP BY h.id HAVING h.captured_amount <> coalesce(sum(e.amount), 0)
+    """,
 }
 
 
