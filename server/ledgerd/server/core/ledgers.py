@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TypeVar
 
 import asyncpg
 
@@ -33,11 +34,25 @@ def account_not_found(account_id: uuid.UUID) -> NotFound:
     )
 
 
-def check_metadata_after_merge(metadata: Mapping[str, str]) -> None:
+Described = TypeVar("Described", Ledger, LedgerAccount)
+
+
+def redescribed(
+    current: Described, name: str | None, description: str | None, metadata: Mapping[str, str]
+) -> Described:
+    """A ledger or account after an update of its name, description (None: kept) and metadata (merged)."""
+    merged = merge_metadata(current.metadata, metadata)
     violations = Violations()
-    if len(metadata) > limits.metadata_keys_max:
+    if len(merged) > limits.metadata_keys_max:
         violations.add("metadata", f"would have more than {limits.metadata_keys_max} keys (metadata_keys_max)")
     violations.raise_if_any()
+    return replace(
+        current,
+        name=current.name if name is None else name,
+        description=current.description if description is None else description,
+        metadata=merged,
+        updated_at=utcnow(),
+    )
 
 
 class LedgersUseCases:
@@ -85,15 +100,7 @@ class LedgersUseCases:
             current = await store.get_ledger(connection, organization_id, ledger_id, for_update=True)
             if current is None:
                 raise ledger_not_found(ledger_id)
-            merged = merge_metadata(current.metadata, metadata)
-            check_metadata_after_merge(merged)
-            ledger = replace(
-                current,
-                name=current.name if name is None else name,
-                description=current.description if description is None else description,
-                metadata=merged,
-                updated_at=utcnow(),
-            )
+            ledger = redescribed(current, name, description, metadata)
             await store.update_ledger(connection, ledger)
             return ledger
 
@@ -188,15 +195,7 @@ class LedgersUseCases:
             current = await store.get_ledger_account(connection, organization_id, account_id, for_update=True)
             if current is None:
                 raise account_not_found(account_id)
-            merged = merge_metadata(current.metadata, metadata)
-            check_metadata_after_merge(merged)
-            account = replace(
-                current,
-                name=current.name if name is None else name,
-                description=current.description if description is None else description,
-                metadata=merged,
-                updated_at=utcnow(),
-            )
+            account = redescribed(current, name, description, metadata)
             await store.update_ledger_account(connection, account)
             return account
 
