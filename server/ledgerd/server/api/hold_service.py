@@ -9,6 +9,7 @@ from typing import Any
 
 from ledgerd.server.api import convert
 from ledgerd.server.api.responding import respond
+from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.holds import (
     CaptureHold,
     HoldAnswer,
@@ -47,6 +48,8 @@ def _place_command(request: pb.PlaceHoldRequest) -> PlaceHold:
         violations.currency("currency", request.currency)
     convert.common_fields(violations, request)
     expires_at = convert.optional_datetime(request, "expires_at")
+    if expires_at is not None and expires_at <= utcnow():
+        violations.add("expires_at", "must be in the future")
     timeout_seconds = None
     if request.HasField("timeout_seconds"):
         timeout_seconds = request.timeout_seconds
