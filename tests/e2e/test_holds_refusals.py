@@ -16,9 +16,9 @@ from .ledger_helpers import (
     create_ledger,
     create_transaction,
     get_account,
+    refused,
     transfer,
 )
-from .ledger_helpers import refused as refused
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 UNKNOWN_ID = "0190c6a0-0000-7000-8000-000000000000"
