@@ -159,10 +159,18 @@ def ledger_transaction(value: LedgerTransaction) -> transaction_pb2.LedgerTransa
 # --- from the wire ---------------------------------------------------------------------------
 
 
-def optional_datetime(message: Message, field: str) -> datetime | None:
+# What a Timestamp may hold (its own documented range, which Python's datetime shares).
+TIMESTAMP_SECONDS_MIN = -62_135_596_800  # 0001-01-01T00:00:00Z
+TIMESTAMP_SECONDS_MAX = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
+def optional_datetime(violations: Violations, message: Message, field: str) -> datetime | None:
     if not message.HasField(field):
         return None
     value: Timestamp = getattr(message, field)
+    if not TIMESTAMP_SECONDS_MIN <= value.seconds <= TIMESTAMP_SECONDS_MAX or not 0 <= value.nanos <= 999_999_999:
+        violations.add(field, "must be a time from 0001-01-01 to 9999-12-31 (nanos 0 to 999999999)")
+        return None
     return value.ToDatetime(tzinfo=UTC)
 
 
@@ -185,9 +193,12 @@ def required_id(value: str, field: str = "id") -> uuid.UUID:
     return parsed
 
 
-def effective_at_range(message: Message) -> dict[str, datetime | None]:
+def effective_at_range(violations: Violations, message: Message) -> dict[str, datetime | None]:
     """The effective_at_lower_bound / _upper_bound filters of a list request."""
-    return {name: optional_datetime(message, name) for name in ("effective_at_lower_bound", "effective_at_upper_bound")}
+    return {
+        name: optional_datetime(violations, message, name)
+        for name in ("effective_at_lower_bound", "effective_at_upper_bound")
+    }
 
 
 def direction(violations: Violations, field: str, value: int) -> Direction | None:
@@ -226,10 +237,12 @@ def entry_requests(
     violations: Violations, field: str, messages: Sequence[transaction_pb2.LedgerEntryRequest]
 ) -> tuple[EntryRequest, ...]:
     entries = []
+    directions: list[Direction | None] = []
     for index, message in enumerate(messages[: limits.entries_per_transaction_max + 1]):
         path = f"{field}[{index}]"
         account_id = violations.uuid(f"{path}.ledger_account_id", message.ledger_account_id)
         entry_direction = direction(violations, f"{path}.direction", message.direction)
+        directions.append(entry_direction)
         violations.amount(f"{path}.amount", message.amount)
         if message.HasField("lock_version") and message.lock_version < 0:
             violations.add(f"{path}.lock_version", "must not be negative")
@@ -256,12 +269,9 @@ def entry_requests(
                     currency=message.currency or None,
                 )
             )
-    if len(entries) == len(messages):
-        check_entry_shape(field, entries, violations)
-    elif len(messages) > limits.entries_per_transaction_max:
-        violations.add(
-            field, f"has more than {limits.entries_per_transaction_max} entries (entries_per_transaction_max)"
-        )
+    if len(messages) > limits.entries_per_transaction_max:
+        directions.append(None)  # stands for the entries not read: the count is what matters
+    check_entry_shape(field, directions, violations)
     return tuple(entries)
 
 

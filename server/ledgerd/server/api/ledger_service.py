@@ -6,6 +6,7 @@ from typing import Any
 
 from ledgerd.server.api import convert
 from ledgerd.server.api.responding import respond
+from ledgerd.server.core.currencies import resolve_exponent
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.interceptors.authentication import current_organization
@@ -79,7 +80,10 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
         ledger_id = violations.uuid("ledger_id", request.ledger_id)
         convert.common_fields(violations, request, name_required=True)
         normal_balance = convert.normal_balance(violations, "normal_balance", request.normal_balance)
-        violations.currency("currency", request.currency)
+        exponent = 0
+        if violations.currency("currency", request.currency):
+            given = request.currency_exponent if request.HasField("currency_exponent") else None
+            exponent = resolve_exponent(request.currency, given, violations)
         violations.raise_if_any()
         assert ledger_id is not None
         organization = current_organization()
@@ -92,7 +96,7 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
                 request.description,
                 normal_balance,
                 request.currency,
-                request.currency_exponent if request.HasField("currency_exponent") else None,
+                exponent,
                 request.metadata,
                 idempotency,
             )

@@ -41,13 +41,14 @@ def _create_command(
     convert.common_fields(violations, request)
     entries = convert.entry_requests(violations, "ledger_entries", request.ledger_entries)
     status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES) or Status.PENDING
+    effective_at = convert.optional_datetime(violations, request, "effective_at")
     violations.raise_if_any()
     return CreateLedgerTransaction(
         ledger_entries=entries,
         status=status,
         description=request.description,
         external_id=request.external_id or None,
-        effective_at=convert.optional_datetime(request, "effective_at"),
+        effective_at=effective_at,
         metadata=dict(request.metadata),
         fingerprint=convert.fingerprint("CreateLedgerTransaction", request),
         idempotency=idempotency,
@@ -122,6 +123,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES)
         violations.text("external_id", request.external_id, limits.external_id_length_max)
         violations.metadata("metadata", request.metadata)
+        effective_at_range = convert.effective_at_range(violations, request)
         violations.raise_if_any()
         result = await self.transactions.list(
             current_organization(),
@@ -131,7 +133,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             status=status.value if status else None,
             external_id=request.external_id or None,
             metadata=dict(request.metadata),
-            **convert.effective_at_range(request),
+            **effective_at_range,
         )
         return pb.ListLedgerTransactionsResponse(
             ledger_transactions=[convert.ledger_transaction(t) for t in result.items],
@@ -148,6 +150,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         entries: tuple[EntryRequest, ...] = ()
         if request.ledger_entries:
             entries = convert.entry_requests(violations, "ledger_entries", request.ledger_entries)
+        effective_at = convert.optional_datetime(violations, request, "effective_at")
         violations.raise_if_any()
         assert transaction_id is not None
         command = UpdateLedgerTransaction(
@@ -156,7 +159,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             ledger_entries=entries,
             description=request.description if request.HasField("description") else None,
             metadata=dict(request.metadata),
-            effective_at=convert.optional_datetime(request, "effective_at"),
+            effective_at=effective_at,
         )
         organization = current_organization()
         return await respond(
@@ -174,6 +177,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         transaction_id = violations.uuid("id", request.id)
         convert.common_fields(violations, request)
         status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES) or Status.POSTED
+        effective_at = convert.optional_datetime(violations, request, "effective_at")
         violations.raise_if_any()
         assert transaction_id is not None
         command = ReverseLedgerTransaction(
@@ -181,7 +185,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             status=status,
             description=request.description or None,
             external_id=request.external_id or None,
-            effective_at=convert.optional_datetime(request, "effective_at"),
+            effective_at=effective_at,
             metadata=dict(request.metadata),
             fingerprint=convert.fingerprint("ReverseLedgerTransaction", request),
         )
@@ -209,6 +213,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         direction = None
         if request.direction != common_pb2.DIRECTION_UNSPECIFIED:
             direction = convert.direction(violations, "direction", request.direction)
+        effective_at_range = convert.effective_at_range(violations, request)
         violations.raise_if_any()
         result = await self.transactions.list_entries(
             current_organization(),
@@ -218,7 +223,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             status=status.value if status else None,
             direction=direction.value if direction else None,
             show_discarded=request.show_discarded,
-            **convert.effective_at_range(request),
+            **effective_at_range,
         )
         return pb.ListLedgerEntriesResponse(
             ledger_entries=[convert.ledger_entry(e) for e in result.items], next_page_token=result.next_page_token

@@ -10,15 +10,13 @@ from typing import TypeVar
 import asyncpg
 
 from ledgerd.server.core.clock import utcnow
-from ledgerd.server.core.currencies import resolve_exponent
 from ledgerd.server.core.idempotency import Idempotency, Replay, run_idempotent
 from ledgerd.server.core.paging import Page, PageRequest
-from ledgerd.server.domain import limits
 from ledgerd.server.domain.balances import BalanceTotals, NormalBalance
 from ledgerd.server.domain.errors import ErrorReason, NotFound
 from ledgerd.server.domain.ids import new_id
 from ledgerd.server.domain.model import Ledger, LedgerAccount
-from ledgerd.server.domain.validation import Violations, merge_metadata
+from ledgerd.server.domain.validation import merge_metadata
 from ledgerd.server.store import ledgers as store
 
 
@@ -42,10 +40,6 @@ def redescribed(
 ) -> Described:
     """A ledger or account after an update of its name, description (None: kept) and metadata (merged)."""
     merged = merge_metadata(current.metadata, metadata)
-    violations = Violations()
-    if len(merged) > limits.metadata_keys_max:
-        violations.add("metadata", f"would have more than {limits.metadata_keys_max} keys (metadata_keys_max)")
-    violations.raise_if_any()
     return replace(
         current,
         name=current.name if name is None else name,
@@ -114,13 +108,10 @@ class LedgersUseCases:
         description: str,
         normal_balance: NormalBalance,
         currency: str,
-        currency_exponent: int | None,
+        currency_exponent: int,
         metadata: Mapping[str, str],
         idempotency: Idempotency[LedgerAccount] | None,
     ) -> LedgerAccount | Replay:
-        violations = Violations()
-        exponent = resolve_exponent(currency, currency_exponent, violations)
-        violations.raise_if_any()
 
         async def create(connection: asyncpg.Connection) -> LedgerAccount:
             if await store.get_ledger(connection, organization_id, ledger_id) is None:
@@ -133,7 +124,7 @@ class LedgersUseCases:
                 description,
                 normal_balance,
                 currency,
-                exponent,
+                currency_exponent,
                 dict(metadata),
                 0,
                 BalanceTotals(),

@@ -58,17 +58,16 @@ def counts(status: Status | None) -> bool:
     return status is Status.PENDING or status is Status.POSTED
 
 
-def check_entry_shape(field: str, entries: Sequence[EntryRequest], violations: Violations) -> None:
-    """What can be told without the accounts: count, amounts, both directions present."""
-    if len(entries) < limits.entries_per_transaction_min:
+def check_entry_shape(field: str, directions: Sequence[Direction | None], violations: Violations) -> None:
+    """What can be told without the accounts: the number of entries and both directions present
+    (`directions` has one item per entry sent; None where an entry's direction is not valid)."""
+    if len(directions) < limits.entries_per_transaction_min:
         violations.add(field, f"needs at least {limits.entries_per_transaction_min} entries")
-    if len(entries) > limits.entries_per_transaction_max:
+    if len(directions) > limits.entries_per_transaction_max:
         violations.add(
             field, f"has more than {limits.entries_per_transaction_max} entries (entries_per_transaction_max)"
         )
-    if entries and not (
-        any(e.direction is Direction.DEBIT for e in entries) and any(e.direction is Direction.CREDIT for e in entries)
-    ):
+    if directions and None not in directions and not (Direction.DEBIT in directions and Direction.CREDIT in directions):
         violations.add(field, "needs at least one debit and one credit entry")
 
 

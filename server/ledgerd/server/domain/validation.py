@@ -61,9 +61,12 @@ class Violations:
         elif value > limits.amount_max:
             self.add(field, "must be at most 2^63-1")
 
-    def currency(self, field: str, value: str) -> None:
+    def currency(self, field: str, value: str) -> bool:
+        """True when the code is well formed."""
         if not CURRENCY_PATTERN.match(value):
             self.add(field, f"must be 1 to {limits.currency_length_max} characters A-Z, 0-9 or _")
+            return False
+        return True
 
     def page_size(self, field: str, value: int) -> int:
         if value < 0 or value > limits.page_size_max:
@@ -72,11 +75,16 @@ class Violations:
 
 
 def merge_metadata(current: Mapping[str, str], change: Mapping[str, str]) -> dict[str, str]:
-    """Metadata updates merge; a key given with an empty value is removed (as in the seeds' API)."""
+    """Metadata updates merge; a key given with an empty value is removed (as in the seeds' API).
+    INVALID_ARGUMENT when the result would have more than metadata_keys_max keys."""
     merged = dict(current)
     for key, value in change.items():
         if value:
             merged[key] = value
         else:
             merged.pop(key, None)
+    if len(merged) > limits.metadata_keys_max:
+        violations = Violations()
+        violations.add("metadata", f"would have more than {limits.metadata_keys_max} keys (metadata_keys_max)")
+        violations.raise_if_any()
     return merged

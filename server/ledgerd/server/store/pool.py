@@ -12,12 +12,21 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _reset(connection: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool. ledgerd sets no session state (its
+    advisory locks are transaction-scoped), so asyncpg's default reset, a round trip on every
+    release, is needed only when a transaction was left open."""
+    if connection.is_in_transaction():
+        await connection.reset()
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20, **options: Any) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        reset=_reset,
         # Plans of the hot statements are cached per connection; a generic plan costs nothing here.
         statement_cache_size=256,
         **options,
