@@ -1,0 +1,234 @@
+"""The load: concurrent requesters issuing a scenario's operation mix over the real gRPC API for a
+fixed time, each operation's latency recorded in an HDR histogram, overall and per second."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from hdrh.histogram import HdrHistogram
+
+from ledgerd.bench.setup import Chart
+from ledgerd.client import LedgerdClient
+from ledgerd.v1 import balance_pb2, common_pb2, hold_pb2, transaction_pb2
+
+# Latencies are recorded in microseconds, from 1 µs to 60 s, to 3 significant digits.
+LATENCY_US_MAX = 60_000_000
+
+MIXES = {
+    # A card program: authorizations, their captures and voids, balance checks.
+    "uniform": {"place": 70, "capture": 20, "release": 5, "balances": 5},
+    "hot": {"place": 70, "capture": 20, "release": 5, "balances": 5},
+    "transfers": {"transfer": 100},
+}
+OPERATIONS = ("place", "increase", "capture", "release", "balances", "transfer")
+
+
+def histogram() -> HdrHistogram:
+    return HdrHistogram(1, LATENCY_US_MAX, 3)
+
+
+@dataclass
+class Second:
+    operations: int = 0
+    holds: int = 0
+    latency: HdrHistogram = field(default_factory=histogram)
+
+
+@dataclass
+class Recorder:
+    started: float
+    latency: HdrHistogram = field(default_factory=histogram)
+    seconds: list[Second] = field(default_factory=list)
+    operations: Counter[str] = field(default_factory=Counter)
+    holds: int = 0
+    declined: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    acknowledged_holds: list[str] = field(default_factory=list)
+
+    def record(self, operation: str, latency_seconds: float, *, hold_id: str | None = None) -> None:
+        microseconds = min(max(1, int(latency_seconds * 1e6)), LATENCY_US_MAX)
+        self.latency.record_value(microseconds)
+        second = int(time.monotonic() - self.started)
+        while len(self.seconds) <= second:
+            self.seconds.append(Second())
+        self.seconds[second].operations += 1
+        self.seconds[second].latency.record_value(microseconds)
+        self.operations[operation] += 1
+        if hold_id:
+            self.holds += 1
+            self.seconds[second].holds += 1
+            self.acknowledged_holds.append(hold_id)
+
+
+class HoldStream:
+    """One PlaceHolds stream shared by several requesters; answers matched by idempotency key."""
+
+    def __init__(self, client: LedgerdClient) -> None:
+        self.requests: asyncio.Queue[hold_pb2.PlaceHoldRequest | None] = asyncio.Queue()
+        self.waiting: dict[str, asyncio.Future[hold_pb2.PlaceHoldResponse]] = {}
+        self.call = client.holds.PlaceHolds(self._requests())
+        self.reader = asyncio.create_task(self._read())
+
+    async def _requests(self) -> AsyncIterator[hold_pb2.PlaceHoldRequest]:
+        while (request := await self.requests.get()) is not None:
+            yield request
+
+    async def _read(self) -> None:
+        try:
+            async for answer in self.call:
+                self.waiting.pop(answer.idempotency_key).set_result(answer)
+        except Exception as error:
+            for future in self.waiting.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    async def place(self, request: hold_pb2.PlaceHoldRequest) -> hold_pb2.PlaceHoldResponse:
+        future: asyncio.Future[hold_pb2.PlaceHoldResponse] = asyncio.get_running_loop().create_future()
+        self.waiting[request.idempotency_key] = future
+        await self.requests.put(request)
+        answer = await future
+        if answer.HasField("error"):
+            raise StreamItemError(answer.error)
+        return answer
+
+    async def close(self) -> None:
+        await self.requests.put(None)
+        await asyncio.gather(self.reader, return_exceptions=True)
+
+
+class StreamItemError(Exception):
+    def __init__(self, error: Any) -> None:
+        super().__init__(error.message)
+        self.code = error.code
+
+
+@dataclass
+class Requester:
+    """One concurrent requester: its own open holds, its own random stream."""
+
+    client: LedgerdClient
+    chart: Chart
+    wallets: list[str]
+    mix: dict[str, int]
+    recorder: Recorder
+    stream: HoldStream | None
+    seed: int
+    open_holds: deque[tuple[str, int]] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)
+        self.choices = list(self.mix)
+        self.weights = list(self.mix.values())
+
+    async def run(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            operation = self.random.choices(self.choices, self.weights)[0]
+            if operation in ("capture", "release", "increase") and not self.open_holds:
+                operation = "place"
+            started = time.monotonic()
+            try:
+                hold_id = await getattr(self, operation)()
+            except (grpc.aio.AioRpcError, StreamItemError) as error:
+                code = error.code() if isinstance(error, grpc.aio.AioRpcError) else error.code
+                self.recorder.errors[str(code)] += 1
+                continue
+            self.recorder.record(operation, time.monotonic() - started, hold_id=hold_id)
+
+    async def place(self) -> str | None:
+        request = hold_pb2.PlaceHoldRequest(
+            ledger_account_id=self.random.choice(self.wallets),
+            counter_ledger_account_id=self.chart.settlement,
+            amount=self.random.randint(100, 10_000),
+            idempotency_key=uuid.uuid4().hex,
+        )
+        answer = await (self.stream.place(request) if self.stream else self.client.holds.PlaceHold(request))
+        if answer.decision != hold_pb2.HOLD_DECISION_APPROVED:
+            self.recorder.declined += 1
+            return None
+        self.open_holds.append((answer.hold.id, answer.hold.amount))
+        return str(answer.hold.id)
+
+    async def increase(self) -> None:
+        hold_id, amount = self.open_holds[0]
+        answer = await self.client.holds.IncreaseHold(hold_pb2.IncreaseHoldRequest(hold_id=hold_id, amount=100))
+        if answer.decision == hold_pb2.HOLD_DECISION_APPROVED:
+            self.open_holds[0] = (hold_id, amount + 100)
+
+    async def capture(self) -> None:
+        hold_id, amount = self.open_holds.popleft()
+        # Mostly the amount held; sometimes less (a tip-less restaurant bill) or more (a fuel pump).
+        captured = max(1, int(amount * self.random.choice((1.0, 1.0, 1.0, 0.8, 1.1))))
+        await self.client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=hold_id, amount=captured))
+
+    async def release(self) -> None:
+        hold_id, _ = self.open_holds.popleft()
+        await self.client.holds.ReleaseHold(hold_pb2.ReleaseHoldRequest(hold_id=hold_id))
+
+    async def balances(self) -> None:
+        await self.client.balances.GetBalances(
+            balance_pb2.GetBalancesRequest(ledger_account_ids=[self.random.choice(self.wallets)])
+        )
+
+    async def transfer(self) -> None:
+        source, target = (
+            self.random.sample(self.chart.wallets, 2)
+            if len(self.chart.wallets) > 1
+            else (self.chart.wallets[0], self.chart.cash)
+        )
+        amount = self.random.randint(1, 10_000)
+        await self.client.transactions.CreateLedgerTransaction(
+            transaction_pb2.CreateLedgerTransactionRequest(
+                status=common_pb2.LEDGER_TRANSACTION_STATUS_POSTED,
+                ledger_entries=[
+                    transaction_pb2.LedgerEntryRequest(
+                        ledger_account_id=source,
+                        direction=common_pb2.DIRECTION_DEBIT,
+                        amount=amount,
+                        available_balance_amount=common_pb2.BalanceCondition(gte=0),
+                    ),
+                    transaction_pb2.LedgerEntryRequest(
+                        ledger_account_id=target, direction=common_pb2.DIRECTION_CREDIT, amount=amount
+                    ),
+                ],
+            )
+        )
+
+
+async def drive(
+    clients: list[LedgerdClient],
+    chart: Chart,
+    wallets: list[str],
+    mix: dict[str, int],
+    *,
+    requesters: int,
+    streams: int,
+    seconds: float,
+    progress: Callable[[Recorder, float], Awaitable[None]] | None = None,
+) -> Recorder:
+    """Runs `requesters` requesters for `seconds`, over the clients in turn; with `streams` > 0,
+    PlaceHold goes over that many PlaceHolds streams, shared by the requesters."""
+    recorder = Recorder(started=time.monotonic())
+    client_cycle = itertools.cycle(clients)
+    hold_streams = [HoldStream(next(client_cycle)) for _ in range(streams)]
+    stream_cycle = itertools.cycle(hold_streams) if hold_streams else itertools.repeat(None)
+    deadline = recorder.started + seconds
+    workers = [
+        Requester(next(client_cycle), chart, wallets, mix, recorder, next(stream_cycle), seed=index)
+        for index in range(requesters)
+    ]
+    tasks = [asyncio.create_task(w.run(deadline)) for w in workers]
+    if progress is not None:
+        tasks.append(asyncio.create_task(progress(recorder, deadline)))
+    await asyncio.gather(*tasks)
+    for stream in hold_streams:
+        await stream.close()
+    return recorder

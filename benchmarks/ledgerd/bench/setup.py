@@ -1,0 +1,70 @@
+"""The chart of accounts of a run: N funded credit-normal USD wallets, one shared settlement
+account (every hold's counter account, as in a real card program) and the cash account that
+funded the wallets."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from ledgerd.client import LedgerdClient
+from ledgerd.v1 import common_pb2, ledger_pb2, transaction_pb2
+
+# Enough for every hold of a long run: the harness measures speed, not declines.
+wallet_funds = 10**12
+setup_concurrency = 32
+
+
+@dataclass(frozen=True)
+class Chart:
+    ledger_id: str
+    wallets: list[str]
+    settlement: str
+    cash: str
+
+
+async def create_chart(client: LedgerdClient, name: str, wallets: int) -> Chart:
+    ledger = (await client.ledgers.CreateLedger(ledger_pb2.CreateLedgerRequest(name=name))).ledger
+
+    async def account(account_name: str, normal_balance: int) -> str:
+        request = ledger_pb2.CreateLedgerAccountRequest(
+            ledger_id=ledger.id, name=account_name, normal_balance=normal_balance, currency="USD"
+        )
+        return str((await client.ledgers.CreateLedgerAccount(request)).ledger_account.id)
+
+    cash = await account("Cash", common_pb2.NORMAL_BALANCE_DEBIT)
+    settlement = await account("Card settlement", common_pb2.NORMAL_BALANCE_DEBIT)
+    room = asyncio.Semaphore(setup_concurrency)
+
+    async def wallet(index: int) -> str:
+        async with room:
+            return await account(f"Wallet {index}", common_pb2.NORMAL_BALANCE_CREDIT)
+
+    ids = list(await asyncio.gather(*(wallet(i) for i in range(wallets))))
+    await fund(client, cash, ids)
+    return Chart(ledger.id, ids, settlement, cash)
+
+
+async def fund(client: LedgerdClient, cash: str, wallets: list[str]) -> None:
+    def deposit(wallet: str) -> transaction_pb2.CreateLedgerTransactionRequest:
+        return transaction_pb2.CreateLedgerTransactionRequest(
+            status=common_pb2.LEDGER_TRANSACTION_STATUS_POSTED,
+            description="Funding",
+            ledger_entries=[
+                transaction_pb2.LedgerEntryRequest(
+                    ledger_account_id=cash, direction=common_pb2.DIRECTION_DEBIT, amount=wallet_funds
+                ),
+                transaction_pb2.LedgerEntryRequest(
+                    ledger_account_id=wallet, direction=common_pb2.DIRECTION_CREDIT, amount=wallet_funds
+                ),
+            ],
+        )
+
+    # Cash is on every funding transaction: batches keep that from serialising the setup.
+    for start in range(0, len(wallets), 100):
+        response = await client.transactions.CreateLedgerTransactions(
+            transaction_pb2.CreateLedgerTransactionsRequest(requests=[deposit(w) for w in wallets[start : start + 100]])
+        )
+        failed = [r.error for r in response.results if r.HasField("error")]
+        if failed:
+            raise RuntimeError(f"funding failed: {failed[0]}")
