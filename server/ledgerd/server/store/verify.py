@@ -89,14 +89,13 @@ CHECKS: dict[str, str] = {
         WHERE o.status <> 'posted'
     """,
     "a pending hold holds exactly its amount in its pending transaction": """
-        SELECT h.id, h.amount, t.status,
-               (SELECT sum(e.amount) FROM ledger_entries e WHERE e.ledger_transaction_id = t.id
-                  AND e.ledger_account_id = h.ledger_account_id AND e.discarded_at IS NULL) AS held
+        SELECT h.id, h.amount, t.status, coalesce(sum(e.amount), 0) AS held
         FROM holds h JOIN ledger_transactions t ON t.id = h.ledger_transaction_id
+        LEFT JOIN ledger_entries e ON e.ledger_transaction_id = t.id AND e.ledger_account_id = h.ledger_account_id
+                                  AND e.discarded_at IS NULL
         WHERE h.status = 'pending'
-          AND (t.status <> 'pending' OR h.amount IS DISTINCT FROM (
-                SELECT sum(e.amount) FROM ledger_entries e WHERE e.ledger_transaction_id = t.id
-                  AND e.ledger_account_id = h.ledger_account_id AND e.discarded_at IS NULL))
+        GROUP BY h.id, h.amount, t.status
+        HAVING t.status <> 'pending' OR coalesce(sum(e.amount), 0) <> h.amount
     """,
     "a final hold holds nothing any more": """
         SELECT h.id, h.status, t.status AS transaction_status
@@ -106,7 +105,8 @@ CHECKS: dict[str, str] = {
     "a hold's captured amount is what its captures posted": """
         SELECT h.id, h.captured_amount, coalesce(sum(e.amount), 0) AS posted
         FROM holds h
-        LEFT JOIN ledger_transactions t ON t.id = ANY (h.capture_ledger_transaction_ids) AND t.status = 'posted'
+        LEFT JOIN LATERAL unnest(h.capture_ledger_transaction_ids) AS c (id) ON true
+        LEFT JOIN ledger_transactions t ON t.id = c.id AND t.status = 'posted'
         LEFT JOIN ledger_entries e ON e.ledger_transaction_id = t.id AND e.ledger_account_id = h.ledger_account_id
                                   AND e.discarded_at IS NULL
         GROUP BY h.id HAVING h.captured_amount <> coalesce(sum(e.amount), 0)
