@@ -38,7 +38,7 @@ async def accounts(
     assert not isinstance(ledger, bytes)
 
     async def account(name: str, normal: NormalBalance) -> uuid.UUID:
-        created = await ledgers.create_ledger_account(organization, ledger.id, name, "", normal, "USD", None, {}, None)
+        created = await ledgers.create_ledger_account(organization, ledger.id, name, "", normal, "USD", 2, {}, None)
         return created.id  # type: ignore[union-attr]
 
     if shape == "hot":
