@@ -63,7 +63,7 @@ class Violations:
 
     def currency(self, field: str, value: str) -> bool:
         """True when the code is well formed."""
-        if not CURRENCY_PATTERN.match(value):
+        if not CURRENCY_PATTERN.fullmatch(value):  # fullmatch: "$" would accept a trailing newline
             self.add(field, f"must be 1 to {limits.currency_length_max} characters A-Z, 0-9 or _")
             return False
         return True
