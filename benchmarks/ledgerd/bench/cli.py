@@ -20,7 +20,7 @@ from typing import Any
 import uvloop
 
 from ledgerd.bench import baselines, checks, load, report, servers
-from ledgerd.bench.setup import create_chart
+from ledgerd.bench.setup import create_chart, preload
 from ledgerd.client import LedgerdClient
 from ledgerd.server.store.embedded import start_embedded
 from ledgerd.server.store.pool import create_pool
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--clients", type=int, default=64, help="concurrent requesters (default 64)")
     top.add_argument("--streams", type=int, default=0, help="PlaceHolds streams in stream mode (default clients/16)")
     top.add_argument("--wallets", type=int, help="funded wallets (default 10000; 1 for hot)")
+    top.add_argument("--preload-entries", type=int, default=0, help="history written before the run (default 0)")
     top.add_argument("--mix", help="operation weights, e.g. place=70,capture=20,release=5,balances=5,increase=5")
     top.add_argument("--output", type=Path, required=True, help="folder for result.json and report.png")
     where = top.add_mutually_exclusive_group()
@@ -93,6 +94,7 @@ async def run(
     clients = [LedgerdClient(t, api_key) for t in targets]
     try:
         chart = await create_chart(clients[0], f"bench {arguments.scenario} {uuid.uuid4().hex[:8]}", wallets_count)
+        preloaded = await preload(clients[0], chart, arguments.preload_entries) if arguments.preload_entries else 0
         wallets = chart.wallets[:1] if arguments.scenario == "hot" else chart.wallets
         tpcb = sql = None
         pool = await create_pool(database_url, min_size=2, max_size=20) if database_url else None
@@ -135,6 +137,7 @@ async def run(
         "clients": arguments.clients,
         "server_processes": len(targets),
         "wallets": len(wallets),
+        "preloaded_entries": preloaded,
         "mix": mix,
         "operations": operations,
         "operations_by_kind": dict(recorder.operations),

@@ -5,6 +5,7 @@ funded the wallets."""
 from __future__ import annotations
 
 import asyncio
+import random
 from dataclasses import dataclass
 
 from ledgerd.client import LedgerdClient
@@ -68,3 +69,45 @@ async def fund(client: LedgerdClient, cash: str, wallets: list[str]) -> None:
         failed = [r.error for r in response.results if r.HasField("error")]
         if failed:
             raise RuntimeError(f"funding failed: {failed[0]}")
+
+
+preload_batches_in_flight = 4
+
+
+async def preload(client: LedgerdClient, chart: Chart, entries: int) -> int:
+    """History before the run: posted two-entry transfers between random wallets, in batches of
+    100 transactions; returns how many entries were written."""
+    rng = random.Random(0)
+    room = asyncio.Semaphore(preload_batches_in_flight)
+
+    def transfer() -> transaction_pb2.CreateLedgerTransactionRequest:
+        source, target = rng.choice(chart.wallets), rng.choice(chart.wallets)
+        if target == source:
+            target = chart.cash
+        amount = rng.randint(1, 100)
+        return transaction_pb2.CreateLedgerTransactionRequest(
+            status=common_pb2.LEDGER_TRANSACTION_STATUS_POSTED,
+            description="History",
+            ledger_entries=[
+                transaction_pb2.LedgerEntryRequest(
+                    ledger_account_id=source, direction=common_pb2.DIRECTION_DEBIT, amount=amount
+                ),
+                transaction_pb2.LedgerEntryRequest(
+                    ledger_account_id=target, direction=common_pb2.DIRECTION_CREDIT, amount=amount
+                ),
+            ],
+        )
+
+    async def batch(size: int) -> None:
+        async with room:
+            response = await client.transactions.CreateLedgerTransactions(
+                transaction_pb2.CreateLedgerTransactionsRequest(requests=[transfer() for _ in range(size)])
+            )
+        failed = [r.error for r in response.results if r.HasField("error")]
+        if failed:
+            raise RuntimeError(f"preload failed: {failed[0]}")
+
+    transfers = entries // 2
+    sizes = [100] * (transfers // 100) + ([transfers % 100] if transfers % 100 else [])
+    await asyncio.gather(*(batch(size) for size in sizes))
+    return 2 * transfers
