@@ -9,6 +9,7 @@ COPY pyproject.toml README.md ./
 COPY protos ./protos
 COPY server ./server
 COPY clients ./clients
+COPY benchmarks ./benchmarks
 RUN pip install --no-cache-dir .
 
 USER ledgerd

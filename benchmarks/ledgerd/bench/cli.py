@@ -19,7 +19,12 @@ from typing import Any
 
 import uvloop
 
-from ledgerd.bench import baselines, checks, load, report, servers
+try:
+    from ledgerd.bench import baselines, checks, load, report, servers
+except ModuleNotFoundError as missing:  # hdrhistogram or matplotlib: the [bench] extra
+    raise SystemExit(
+        f"ledgerd-bench needs its extra: pip install 'ledgerd[bench]' ({missing.name} is missing)"
+    ) from None
 from ledgerd.bench.setup import create_chart, preload
 from ledgerd.client import LedgerdClient
 from ledgerd.server.store.embedded import start_embedded
