@@ -24,6 +24,23 @@ class Chart:
     cash: str
 
 
+def posted_transfer(
+    debit: str, credit: str, amount: int, description: str
+) -> transaction_pb2.CreateLedgerTransactionRequest:
+    return transaction_pb2.CreateLedgerTransactionRequest(
+        status=common_pb2.LEDGER_TRANSACTION_STATUS_POSTED,
+        description=description,
+        ledger_entries=[
+            transaction_pb2.LedgerEntryRequest(
+                ledger_account_id=debit, direction=common_pb2.DIRECTION_DEBIT, amount=amount
+            ),
+            transaction_pb2.LedgerEntryRequest(
+                ledger_account_id=credit, direction=common_pb2.DIRECTION_CREDIT, amount=amount
+            ),
+        ],
+    )
+
+
 async def create_chart(client: LedgerdClient, name: str, wallets: int) -> Chart:
     ledger = (await client.ledgers.CreateLedger(ledger_pb2.CreateLedgerRequest(name=name))).ledger
 
@@ -48,18 +65,7 @@ async def create_chart(client: LedgerdClient, name: str, wallets: int) -> Chart:
 
 async def fund(client: LedgerdClient, cash: str, wallets: list[str]) -> None:
     def deposit(wallet: str) -> transaction_pb2.CreateLedgerTransactionRequest:
-        return transaction_pb2.CreateLedgerTransactionRequest(
-            status=common_pb2.LEDGER_TRANSACTION_STATUS_POSTED,
-            description="Funding",
-            ledger_entries=[
-                transaction_pb2.LedgerEntryRequest(
-                    ledger_account_id=cash, direction=common_pb2.DIRECTION_DEBIT, amount=wallet_funds
-                ),
-                transaction_pb2.LedgerEntryRequest(
-                    ledger_account_id=wallet, direction=common_pb2.DIRECTION_CREDIT, amount=wallet_funds
-                ),
-            ],
-        )
+        return posted_transfer(cash, wallet, wallet_funds, "Funding")
 
     # Cash is on every funding transaction: batches keep that from serialising the setup.
     for start in range(0, len(wallets), 100):
@@ -82,21 +88,7 @@ async def preload(client: LedgerdClient, chart: Chart, entries: int) -> int:
 
     def transfer() -> transaction_pb2.CreateLedgerTransactionRequest:
         source, target = rng.choice(chart.wallets), rng.choice(chart.wallets)
-        if target == source:
-            target = chart.cash
-        amount = rng.randint(1, 100)
-        return transaction_pb2.CreateLedgerTransactionRequest(
-            status=common_pb2.LEDGER_TRANSACTION_STATUS_POSTED,
-            description="History",
-            ledger_entries=[
-                transaction_pb2.LedgerEntryRequest(
-                    ledger_account_id=source, direction=common_pb2.DIRECTION_DEBIT, amount=amount
-                ),
-                transaction_pb2.LedgerEntryRequest(
-                    ledger_account_id=target, direction=common_pb2.DIRECTION_CREDIT, amount=amount
-                ),
-            ],
-        )
+        return posted_transfer(source, chart.cash if target == source else target, rng.randint(1, 100), "History")
 
     async def batch(size: int) -> None:
         async with room:

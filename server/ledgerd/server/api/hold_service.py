@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -80,6 +81,17 @@ def _place_command(request: pb.PlaceHoldRequest) -> PlaceHold:
     )
 
 
+def _hold_id_and_amount(request: pb.IncreaseHoldRequest | pb.CaptureHoldRequest) -> uuid.UUID:
+    """The hold a request names, after checking it and the amount (INVALID_ARGUMENT otherwise)."""
+    violations = Violations()
+    hold_id = violations.uuid("hold_id", request.hold_id)
+    violations.amount("amount", request.amount)
+    convert.common_fields(violations, request)
+    violations.raise_if_any()
+    assert hold_id is not None
+    return hold_id
+
+
 def _with(command: Any, idempotency: Idempotency[Any] | None) -> Any:
     return replace(command, idempotency=idempotency)
 
@@ -141,13 +153,7 @@ class HoldService(hold_pb2_grpc.HoldServiceServicer):
                 task.cancel()
 
     async def IncreaseHold(self, request: pb.IncreaseHoldRequest, context: Any) -> pb.IncreaseHoldResponse:
-        violations = Violations()
-        hold_id = violations.uuid("hold_id", request.hold_id)
-        violations.amount("amount", request.amount)
-        convert.common_fields(violations, request)
-        violations.raise_if_any()
-        assert hold_id is not None
-        command = IncreaseHold(hold_id, request.amount)
+        command = IncreaseHold(_hold_id_and_amount(request), request.amount)
         organization = current_organization()
 
         def render(answer: HoldAnswer) -> pb.IncreaseHoldResponse:
@@ -168,13 +174,8 @@ class HoldService(hold_pb2_grpc.HoldServiceServicer):
         )
 
     async def CaptureHold(self, request: pb.CaptureHoldRequest, context: Any) -> pb.CaptureHoldResponse:
-        violations = Violations()
-        hold_id = violations.uuid("hold_id", request.hold_id)
-        violations.amount("amount", request.amount)
-        convert.common_fields(violations, request)
-        violations.raise_if_any()
-        assert hold_id is not None
-        command = CaptureHold(hold_id, request.amount, request.final if request.HasField("final") else True)
+        final = request.final if request.HasField("final") else True
+        command = CaptureHold(_hold_id_and_amount(request), request.amount, final)
         organization = current_organization()
         return await respond(
             "CaptureHold",
