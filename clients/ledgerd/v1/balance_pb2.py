@@ -23,21 +23,30 @@ _sym_db = _symbol_database.Default()
 
 
 from ledgerd.v1 import common_pb2 as ledgerd_dot_v1_dot_common__pb2
+from ledgerd.v1 import monitor_pb2 as ledgerd_dot_v1_dot_monitor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18ledgerd/v1/balance.proto\x12\nledgerd.v1\x1a\x17ledgerd/v1/common.proto\"0\n\x12GetBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\"v\n\x15LedgerAccountBalances\x12\x19\n\x11ledger_account_id\x18\x01 \x01(\t\x12\x14\n\x0clock_version\x18\x02 \x01(\x03\x12,\n\x08\x62\x61lances\x18\x03 \x01(\x0b\x32\x1a.ledgerd.v1.LedgerBalances\"Y\n\x13GetBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x03(\x0b\x32!.ledgerd.v1.LedgerAccountBalances2`\n\x0e\x42\x61lanceService\x12N\n\x0bGetBalances\x12\x1e.ledgerd.v1.GetBalancesRequest\x1a\x1f.ledgerd.v1.GetBalancesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18ledgerd/v1/balance.proto\x12\nledgerd.v1\x1a\x17ledgerd/v1/common.proto\x1a\x18ledgerd/v1/monitor.proto\"0\n\x12GetBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\"v\n\x15LedgerAccountBalances\x12\x19\n\x11ledger_account_id\x18\x01 \x01(\t\x12\x14\n\x0clock_version\x18\x02 \x01(\x03\x12,\n\x08\x62\x61lances\x18\x03 \x01(\x0b\x32\x1a.ledgerd.v1.LedgerBalances\"Y\n\x13GetBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x03(\x0b\x32!.ledgerd.v1.LedgerAccountBalances\"\xc2\x01\n\x14WatchBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\x12T\n\x13\x61\x66ter_lock_versions\x18\x02 \x03(\x0b\x32\x37.ledgerd.v1.WatchBalancesRequest.AfterLockVersionsEntry\x1a\x38\n\x16\x41\x66terLockVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xd7\x01\n\x15WatchBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x01(\x0b\x32!.ledgerd.v1.LedgerAccountBalances\x12\x1d\n\x15ledger_transaction_id\x18\x02 \x01(\t\x12[\n%ledger_account_balance_monitor_alerts\x18\x03 \x03(\x0b\x32,.ledgerd.v1.LedgerAccountBalanceMonitorAlert2\xb8\x01\n\x0e\x42\x61lanceService\x12N\n\x0bGetBalances\x12\x1e.ledgerd.v1.GetBalancesRequest\x1a\x1f.ledgerd.v1.GetBalancesResponse\x12V\n\rWatchBalances\x12 .ledgerd.v1.WatchBalancesRequest\x1a!.ledgerd.v1.WatchBalancesResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ledgerd.v1.balance_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETBALANCESREQUEST']._serialized_start=65
-  _globals['_GETBALANCESREQUEST']._serialized_end=113
-  _globals['_LEDGERACCOUNTBALANCES']._serialized_start=115
-  _globals['_LEDGERACCOUNTBALANCES']._serialized_end=233
-  _globals['_GETBALANCESRESPONSE']._serialized_start=235
-  _globals['_GETBALANCESRESPONSE']._serialized_end=324
-  _globals['_BALANCESERVICE']._serialized_start=326
-  _globals['_BALANCESERVICE']._serialized_end=422
+  _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._loaded_options = None
+  _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._serialized_options = b'8\001'
+  _globals['_GETBALANCESREQUEST']._serialized_start=91
+  _globals['_GETBALANCESREQUEST']._serialized_end=139
+  _globals['_LEDGERACCOUNTBALANCES']._serialized_start=141
+  _globals['_LEDGERACCOUNTBALANCES']._serialized_end=259
+  _globals['_GETBALANCESRESPONSE']._serialized_start=261
+  _globals['_GETBALANCESRESPONSE']._serialized_end=350
+  _globals['_WATCHBALANCESREQUEST']._serialized_start=353
+  _globals['_WATCHBALANCESREQUEST']._serialized_end=547
+  _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._serialized_start=491
+  _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._serialized_end=547
+  _globals['_WATCHBALANCESRESPONSE']._serialized_start=550
+  _globals['_WATCHBALANCESRESPONSE']._serialized_end=765
+  _globals['_BALANCESERVICE']._serialized_start=768
+  _globals['_BALANCESERVICE']._serialized_end=952
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from ledgerd.v1 import common_pb2 as _common_pb2
+from ledgerd.v1 import monitor_pb2 as _monitor_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -28,3 +29,28 @@ class GetBalancesResponse(_message.Message):
     LEDGER_ACCOUNT_BALANCES_FIELD_NUMBER: _ClassVar[int]
     ledger_account_balances: _containers.RepeatedCompositeFieldContainer[LedgerAccountBalances]
     def __init__(self, ledger_account_balances: _Optional[_Iterable[_Union[LedgerAccountBalances, _Mapping]]] = ...) -> None: ...
+
+class WatchBalancesRequest(_message.Message):
+    __slots__ = ("ledger_account_ids", "after_lock_versions")
+    class AfterLockVersionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    LEDGER_ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
+    AFTER_LOCK_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    ledger_account_ids: _containers.RepeatedScalarFieldContainer[str]
+    after_lock_versions: _containers.ScalarMap[str, int]
+    def __init__(self, ledger_account_ids: _Optional[_Iterable[str]] = ..., after_lock_versions: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class WatchBalancesResponse(_message.Message):
+    __slots__ = ("ledger_account_balances", "ledger_transaction_id", "ledger_account_balance_monitor_alerts")
+    LEDGER_ACCOUNT_BALANCES_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_ACCOUNT_BALANCE_MONITOR_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    ledger_account_balances: LedgerAccountBalances
+    ledger_transaction_id: str
+    ledger_account_balance_monitor_alerts: _containers.RepeatedCompositeFieldContainer[_monitor_pb2.LedgerAccountBalanceMonitorAlert]
+    def __init__(self, ledger_account_balances: _Optional[_Union[LedgerAccountBalances, _Mapping]] = ..., ledger_transaction_id: _Optional[str] = ..., ledger_account_balance_monitor_alerts: _Optional[_Iterable[_Union[_monitor_pb2.LedgerAccountBalanceMonitorAlert, _Mapping]]] = ...) -> None: ...

@@ -40,6 +40,11 @@ class BalanceServiceStub:
                 request_serializer=ledgerd_dot_v1_dot_balance__pb2.GetBalancesRequest.SerializeToString,
                 response_deserializer=ledgerd_dot_v1_dot_balance__pb2.GetBalancesResponse.FromString,
                 _registered_method=True)
+        self.WatchBalances = channel.unary_stream(
+                '/ledgerd.v1.BalanceService/WatchBalances',
+                request_serializer=ledgerd_dot_v1_dot_balance__pb2.WatchBalancesRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_balance__pb2.WatchBalancesResponse.FromString,
+                _registered_method=True)
 
 
 class BalanceServiceServicer:
@@ -53,6 +58,16 @@ class BalanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchBalances(self, request, context):
+        """Streams every change of the given accounts' balances after it commits, per account in
+        lock_version order with no gap, each with the monitor alerts that flipped at that version.
+        A watcher that reconnects with the last version it saw of each account gets what it missed
+        first. Limit: watched_accounts_max (1000) accounts per call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BalanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +75,11 @@ def add_BalanceServiceServicer_to_server(servicer, server):
                     servicer.GetBalances,
                     request_deserializer=ledgerd_dot_v1_dot_balance__pb2.GetBalancesRequest.FromString,
                     response_serializer=ledgerd_dot_v1_dot_balance__pb2.GetBalancesResponse.SerializeToString,
+            ),
+            'WatchBalances': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchBalances,
+                    request_deserializer=ledgerd_dot_v1_dot_balance__pb2.WatchBalancesRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_balance__pb2.WatchBalancesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +110,33 @@ class BalanceService:
             '/ledgerd.v1.BalanceService/GetBalances',
             ledgerd_dot_v1_dot_balance__pb2.GetBalancesRequest.SerializeToString,
             ledgerd_dot_v1_dot_balance__pb2.GetBalancesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchBalances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ledgerd.v1.BalanceService/WatchBalances',
+            ledgerd_dot_v1_dot_balance__pb2.WatchBalancesRequest.SerializeToString,
+            ledgerd_dot_v1_dot_balance__pb2.WatchBalancesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -207,18 +207,27 @@ class GetHoldResponse(_message.Message):
     def __init__(self, hold: _Optional[_Union[Hold, _Mapping]] = ...) -> None: ...
 
 class ListHoldsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "ledger_account_id", "status", "external_id")
+    __slots__ = ("page_size", "page_token", "ledger_account_id", "status", "external_id", "metadata")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LEDGER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     ledger_account_id: str
     status: HoldStatus
     external_id: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., ledger_account_id: _Optional[str] = ..., status: _Optional[_Union[HoldStatus, str]] = ..., external_id: _Optional[str] = ...) -> None: ...
+    metadata: _containers.ScalarMap[str, str]
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., ledger_account_id: _Optional[str] = ..., status: _Optional[_Union[HoldStatus, str]] = ..., external_id: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ListHoldsResponse(_message.Message):
     __slots__ = ("holds", "next_page_token")

@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class LedgerTransaction(_message.Message):
-    __slots__ = ("id", "ledger_id", "description", "status", "external_id", "effective_at", "posted_at", "metadata", "ledger_entries", "created_at", "updated_at", "reverses_ledger_transaction_id", "reversed_by_ledger_transaction_id")
+    __slots__ = ("id", "ledger_id", "description", "status", "external_id", "effective_at", "posted_at", "metadata", "ledger_entries", "created_at", "updated_at", "reverses_ledger_transaction_id", "reversed_by_ledger_transaction_id", "partially_posts_ledger_transaction_id")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -33,6 +33,7 @@ class LedgerTransaction(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     REVERSES_LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
     REVERSED_BY_LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTIALLY_POSTS_LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     ledger_id: str
     description: str
@@ -46,7 +47,8 @@ class LedgerTransaction(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     reverses_ledger_transaction_id: str
     reversed_by_ledger_transaction_id: str
-    def __init__(self, id: _Optional[str] = ..., ledger_id: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.LedgerTransactionStatus, str]] = ..., external_id: _Optional[str] = ..., effective_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., ledger_entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reverses_ledger_transaction_id: _Optional[str] = ..., reversed_by_ledger_transaction_id: _Optional[str] = ...) -> None: ...
+    partially_posts_ledger_transaction_id: str
+    def __init__(self, id: _Optional[str] = ..., ledger_id: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.LedgerTransactionStatus, str]] = ..., external_id: _Optional[str] = ..., effective_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., ledger_entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reverses_ledger_transaction_id: _Optional[str] = ..., reversed_by_ledger_transaction_id: _Optional[str] = ..., partially_posts_ledger_transaction_id: _Optional[str] = ...) -> None: ...
 
 class LedgerEntryRequest(_message.Message):
     __slots__ = ("ledger_account_id", "direction", "amount", "lock_version", "pending_balance_amount", "posted_balance_amount", "available_balance_amount", "metadata", "currency")
@@ -293,7 +295,14 @@ class GetLedgerEntryResponse(_message.Message):
     def __init__(self, ledger_entry: _Optional[_Union[LedgerEntry, _Mapping]] = ...) -> None: ...
 
 class ListLedgerEntriesRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "ledger_account_id", "ledger_transaction_id", "status", "direction", "effective_at_lower_bound", "effective_at_upper_bound", "show_discarded")
+    __slots__ = ("page_size", "page_token", "ledger_account_id", "ledger_transaction_id", "status", "direction", "effective_at_lower_bound", "effective_at_upper_bound", "show_discarded", "metadata", "ledger_account_lock_version_lower_bound", "ledger_account_lock_version_upper_bound")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LEDGER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -303,6 +312,9 @@ class ListLedgerEntriesRequest(_message.Message):
     EFFECTIVE_AT_LOWER_BOUND_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_AT_UPPER_BOUND_FIELD_NUMBER: _ClassVar[int]
     SHOW_DISCARDED_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_ACCOUNT_LOCK_VERSION_LOWER_BOUND_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_ACCOUNT_LOCK_VERSION_UPPER_BOUND_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     ledger_account_id: str
@@ -312,7 +324,10 @@ class ListLedgerEntriesRequest(_message.Message):
     effective_at_lower_bound: _timestamp_pb2.Timestamp
     effective_at_upper_bound: _timestamp_pb2.Timestamp
     show_discarded: bool
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., ledger_account_id: _Optional[str] = ..., ledger_transaction_id: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.LedgerTransactionStatus, str]] = ..., direction: _Optional[_Union[_common_pb2.Direction, str]] = ..., effective_at_lower_bound: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., effective_at_upper_bound: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., show_discarded: _Optional[bool] = ...) -> None: ...
+    metadata: _containers.ScalarMap[str, str]
+    ledger_account_lock_version_lower_bound: int
+    ledger_account_lock_version_upper_bound: int
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., ledger_account_id: _Optional[str] = ..., ledger_transaction_id: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.LedgerTransactionStatus, str]] = ..., direction: _Optional[_Union[_common_pb2.Direction, str]] = ..., effective_at_lower_bound: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., effective_at_upper_bound: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., show_discarded: _Optional[bool] = ..., metadata: _Optional[_Mapping[str, str]] = ..., ledger_account_lock_version_lower_bound: _Optional[int] = ..., ledger_account_lock_version_upper_bound: _Optional[int] = ...) -> None: ...
 
 class ListLedgerEntriesResponse(_message.Message):
     __slots__ = ("ledger_entries", "next_page_token")
@@ -321,3 +336,66 @@ class ListLedgerEntriesResponse(_message.Message):
     ledger_entries: _containers.RepeatedCompositeFieldContainer[LedgerEntry]
     next_page_token: str
     def __init__(self, ledger_entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class PartialPostLedgerTransactionRequest(_message.Message):
+    __slots__ = ("id", "posted_ledger_entries", "description", "effective_at", "metadata", "idempotency_key")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ID_FIELD_NUMBER: _ClassVar[int]
+    POSTED_LEDGER_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_AT_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    posted_ledger_entries: _containers.RepeatedCompositeFieldContainer[LedgerEntryRequest]
+    description: str
+    effective_at: _timestamp_pb2.Timestamp
+    metadata: _containers.ScalarMap[str, str]
+    idempotency_key: str
+    def __init__(self, id: _Optional[str] = ..., posted_ledger_entries: _Optional[_Iterable[_Union[LedgerEntryRequest, _Mapping]]] = ..., description: _Optional[str] = ..., effective_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class PartialPostLedgerTransactionResponse(_message.Message):
+    __slots__ = ("ledger_transaction",)
+    LEDGER_TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    ledger_transaction: LedgerTransaction
+    def __init__(self, ledger_transaction: _Optional[_Union[LedgerTransaction, _Mapping]] = ...) -> None: ...
+
+class LedgerTransactionVersion(_message.Message):
+    __slots__ = ("ledger_transaction_id", "version", "ledger_transaction", "created_at")
+    LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ledger_transaction_id: str
+    version: int
+    ledger_transaction: LedgerTransaction
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, ledger_transaction_id: _Optional[str] = ..., version: _Optional[int] = ..., ledger_transaction: _Optional[_Union[LedgerTransaction, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListLedgerTransactionVersionsRequest(_message.Message):
+    __slots__ = ("ledger_transaction_id", "page_size", "page_token", "version_lower_bound", "version_upper_bound")
+    LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    VERSION_LOWER_BOUND_FIELD_NUMBER: _ClassVar[int]
+    VERSION_UPPER_BOUND_FIELD_NUMBER: _ClassVar[int]
+    ledger_transaction_id: str
+    page_size: int
+    page_token: str
+    version_lower_bound: int
+    version_upper_bound: int
+    def __init__(self, ledger_transaction_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., version_lower_bound: _Optional[int] = ..., version_upper_bound: _Optional[int] = ...) -> None: ...
+
+class ListLedgerTransactionVersionsResponse(_message.Message):
+    __slots__ = ("ledger_transaction_versions", "next_page_token")
+    LEDGER_TRANSACTION_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ledger_transaction_versions: _containers.RepeatedCompositeFieldContainer[LedgerTransactionVersion]
+    next_page_token: str
+    def __init__(self, ledger_transaction_versions: _Optional[_Iterable[_Union[LedgerTransactionVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

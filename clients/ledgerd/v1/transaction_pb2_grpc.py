@@ -78,6 +78,16 @@ class TransactionServiceStub:
                 request_serializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerEntriesRequest.SerializeToString,
                 response_deserializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerEntriesResponse.FromString,
                 _registered_method=True)
+        self.PartialPostLedgerTransaction = channel.unary_unary(
+                '/ledgerd.v1.TransactionService/PartialPostLedgerTransaction',
+                request_serializer=ledgerd_dot_v1_dot_transaction__pb2.PartialPostLedgerTransactionRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_transaction__pb2.PartialPostLedgerTransactionResponse.FromString,
+                _registered_method=True)
+        self.ListLedgerTransactionVersions = channel.unary_unary(
+                '/ledgerd.v1.TransactionService/ListLedgerTransactionVersions',
+                request_serializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsResponse.FromString,
+                _registered_method=True)
 
 
 class TransactionServiceServicer:
@@ -145,6 +155,21 @@ class TransactionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PartialPostLedgerTransaction(self, request, context):
+        """Posts part of a pending transaction: in one atomic step, a new posted transaction with the
+        given (smaller) amounts, and the pending one keeps the rest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLedgerTransactionVersions(self, request, context):
+        """Every state a transaction has had, oldest first: version 0 as created, one more per change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TransactionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -187,6 +212,16 @@ def add_TransactionServiceServicer_to_server(servicer, server):
                     servicer.ListLedgerEntries,
                     request_deserializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerEntriesRequest.FromString,
                     response_serializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerEntriesResponse.SerializeToString,
+            ),
+            'PartialPostLedgerTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.PartialPostLedgerTransaction,
+                    request_deserializer=ledgerd_dot_v1_dot_transaction__pb2.PartialPostLedgerTransactionRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_transaction__pb2.PartialPostLedgerTransactionResponse.SerializeToString,
+            ),
+            'ListLedgerTransactionVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLedgerTransactionVersions,
+                    request_deserializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -409,6 +444,60 @@ class TransactionService:
             '/ledgerd.v1.TransactionService/ListLedgerEntries',
             ledgerd_dot_v1_dot_transaction__pb2.ListLedgerEntriesRequest.SerializeToString,
             ledgerd_dot_v1_dot_transaction__pb2.ListLedgerEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PartialPostLedgerTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.TransactionService/PartialPostLedgerTransaction',
+            ledgerd_dot_v1_dot_transaction__pb2.PartialPostLedgerTransactionRequest.SerializeToString,
+            ledgerd_dot_v1_dot_transaction__pb2.PartialPostLedgerTransactionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLedgerTransactionVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.TransactionService/ListLedgerTransactionVersions',
+            ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsRequest.SerializeToString,
+            ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

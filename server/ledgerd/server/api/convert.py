@@ -24,7 +24,7 @@ from ledgerd.server.domain.balances import (
     Status,
 )
 from ledgerd.server.domain.holds import Hold, HoldDecision, HoldDeclineReason, HoldStatus
-from ledgerd.server.domain.model import Ledger, LedgerAccount, LedgerEntry, LedgerTransaction
+from ledgerd.server.domain.model import Ledger, LedgerAccount, LedgerEntry, LedgerTransaction, LedgerTransactionVersion
 from ledgerd.server.domain.pagination import decode_page_token
 from ledgerd.server.domain.transactions import EntryRequest, check_entry_shape
 from ledgerd.server.domain.validation import Violations
@@ -153,6 +153,16 @@ def ledger_transaction(value: LedgerTransaction) -> transaction_pb2.LedgerTransa
         updated_at=timestamp(value.updated_at),
         reverses_ledger_transaction_id=str(value.reverses_ledger_transaction_id or ""),
         reversed_by_ledger_transaction_id=str(value.reversed_by_ledger_transaction_id or ""),
+        partially_posts_ledger_transaction_id=str(value.partially_posts_ledger_transaction_id or ""),
+    )
+
+
+def ledger_transaction_version(value: LedgerTransactionVersion) -> transaction_pb2.LedgerTransactionVersion:
+    return transaction_pb2.LedgerTransactionVersion(
+        ledger_transaction_id=str(value.ledger_transaction.id),
+        version=value.version,
+        ledger_transaction=ledger_transaction(value.ledger_transaction),
+        created_at=timestamp(value.created_at),
     )
 
 
@@ -199,6 +209,18 @@ def effective_at_range(violations: Violations, message: Message) -> dict[str, da
         name: optional_datetime(violations, message, name)
         for name in ("effective_at_lower_bound", "effective_at_upper_bound")
     }
+
+
+def optional_bounds(violations: Violations, message: Message, name: str) -> dict[str, int | None]:
+    """The optional `{name}_lower_bound` (inclusive) / `{name}_upper_bound` (exclusive) integer
+    filters of a list request: versions, never negative."""
+    bounds: dict[str, int | None] = {}
+    for field in (f"{name}_lower_bound", f"{name}_upper_bound"):
+        value = getattr(message, field) if message.HasField(field) else None
+        if value is not None and value < 0:
+            violations.add(field, "must not be negative")
+        bounds[field] = value
+    return bounds
 
 
 def direction(violations: Violations, field: str, value: int) -> Direction | None:

@@ -216,6 +216,7 @@ class HoldService(hold_pb2_grpc.HoldServiceServicer):
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         status = convert.hold_status(violations, "status", request.status)
         violations.text("external_id", request.external_id, limits.external_id_length_max)
+        violations.metadata("metadata", request.metadata)
         violations.raise_if_any()
         result = await self.holds.list(
             current_organization(),
@@ -223,6 +224,7 @@ class HoldService(hold_pb2_grpc.HoldServiceServicer):
             ledger_account_id=account_id,
             status=status.value if status else None,
             external_id=request.external_id or None,
+            metadata=dict(request.metadata),
         )
         return pb.ListHoldsResponse(
             holds=[convert.hold(h) for h in result.items], next_page_token=result.next_page_token

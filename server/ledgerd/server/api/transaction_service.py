@@ -10,6 +10,7 @@ from ledgerd.server.api.responding import respond
 from ledgerd.server.core.idempotency import Idempotency, Replay
 from ledgerd.server.core.transactions import (
     CreateLedgerTransaction,
+    PartialPostLedgerTransaction,
     ReverseLedgerTransaction,
     TransactionsUseCases,
     UpdateLedgerTransaction,
@@ -214,6 +215,10 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         if request.direction != common_pb2.DIRECTION_UNSPECIFIED:
             direction = convert.direction(violations, "direction", request.direction)
         effective_at_range = convert.effective_at_range(violations, request)
+        violations.metadata("metadata", request.metadata)
+        version_range = convert.optional_bounds(violations, request, "ledger_account_lock_version")
+        if any(v is not None for v in version_range.values()) and account_id is None:
+            violations.add("ledger_account_id", "is required with a lock_version bound: versions are per account")
         violations.raise_if_any()
         result = await self.transactions.list_entries(
             current_organization(),
@@ -223,10 +228,54 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             status=status.value if status else None,
             direction=direction.value if direction else None,
             show_discarded=request.show_discarded,
+            metadata=dict(request.metadata),
             **effective_at_range,
+            **version_range,
         )
         return pb.ListLedgerEntriesResponse(
             ledger_entries=[convert.ledger_entry(e) for e in result.items], next_page_token=result.next_page_token
+        )
+
+    async def PartialPostLedgerTransaction(
+        self, request: pb.PartialPostLedgerTransactionRequest, context: Any
+    ) -> pb.PartialPostLedgerTransactionResponse:
+        violations = Violations()
+        transaction_id = violations.uuid("id", request.id)
+        convert.common_fields(violations, request)
+        entries = convert.entry_requests(violations, "posted_ledger_entries", request.posted_ledger_entries)
+        effective_at = convert.optional_datetime(violations, request, "effective_at")
+        violations.raise_if_any()
+        assert transaction_id is not None
+        command = PartialPostLedgerTransaction(
+            id=transaction_id,
+            posted_ledger_entries=entries,
+            description=request.description or None,
+            effective_at=effective_at,
+            metadata=dict(request.metadata),
+            fingerprint=convert.fingerprint("PartialPostLedgerTransaction", request),
+        )
+        organization = current_organization()
+        return await respond(
+            "PartialPostLedgerTransaction",
+            request,
+            pb.PartialPostLedgerTransactionResponse,
+            lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
+            lambda t: pb.PartialPostLedgerTransactionResponse(ledger_transaction=convert.ledger_transaction(t)),
+        )
+
+    async def ListLedgerTransactionVersions(
+        self, request: pb.ListLedgerTransactionVersionsRequest, context: Any
+    ) -> pb.ListLedgerTransactionVersionsResponse:
+        violations = Violations()
+        transaction_id = violations.uuid("ledger_transaction_id", request.ledger_transaction_id)
+        page = convert.page_request(violations, request.page_size, request.page_token)
+        bounds = convert.optional_bounds(violations, request, "version")
+        violations.raise_if_any()
+        assert transaction_id is not None
+        result = await self.transactions.list_versions(current_organization(), transaction_id, page, **bounds)
+        return pb.ListLedgerTransactionVersionsResponse(
+            ledger_transaction_versions=[convert.ledger_transaction_version(v) for v in result.items],
+            next_page_token=result.next_page_token,
         )
 
 

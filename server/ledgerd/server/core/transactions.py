@@ -26,7 +26,7 @@ from ledgerd.server.domain.errors import (
 )
 from ledgerd.server.domain.holds import HoldStatus
 from ledgerd.server.domain.ids import new_id
-from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
+from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction, LedgerTransactionVersion
 from ledgerd.server.domain.transactions import EntryRequest, Movement
 from ledgerd.server.domain.validation import merge_metadata
 from ledgerd.server.store import transactions as store
@@ -72,6 +72,17 @@ def _not_found(transaction_id: uuid.UUID) -> NotFound:
         f"ledger transaction {transaction_id} not found",
         {"ledger_transaction_id": str(transaction_id)},
     )
+
+
+def _refuse_if_held(state: BatchState, transaction_id: uuid.UUID) -> None:
+    hold = state.holds_of_transactions.get(transaction_id)
+    if hold is not None and hold.status is HoldStatus.PENDING:
+        raise FailedPrecondition(
+            ErrorReason.LEDGER_TRANSACTION_HELD,
+            f"ledger transaction {transaction_id} holds funds for pending hold {hold.id}: "
+            "change it through HoldService",
+            {"hold_id": str(hold.id)},
+        )
 
 
 @dataclass(frozen=True)
@@ -158,13 +169,8 @@ class UpdateLedgerTransaction(WriteDefaults):
         current = state.transactions.get(self.id)
         if current is None:
             raise _not_found(self.id)
-        hold = state.holds_of_transactions.get(self.id)
-        if hold is not None and hold.status is HoldStatus.PENDING and not self.by_hold:
-            raise FailedPrecondition(
-                ErrorReason.LEDGER_TRANSACTION_HELD,
-                f"ledger transaction {self.id} holds funds for pending hold {hold.id}: change it through HoldService",
-                {"hold_id": str(hold.id)},
-            )
+        if not self.by_hold:
+            _refuse_if_held(state, self.id)
         other_changes = bool(self.ledger_entries or self.description is not None or self.metadata or self.effective_at)
         rules.check_status_change(current.status, self.status, other_changes)
         status = self.status or current.status
@@ -274,6 +280,81 @@ class ReverseLedgerTransaction(WriteDefaults):
         return reversal
 
 
+@dataclass(frozen=True)
+class PartialPostLedgerTransaction(WriteDefaults):
+    """Posts smaller amounts of a pending transaction's entries as a new posted transaction; the
+    pending one keeps the rest. One balance move per account (pending -> posted), one version."""
+
+    id: uuid.UUID
+    posted_ledger_entries: tuple[EntryRequest, ...]
+    description: str | None
+    effective_at: datetime | None
+    metadata: Mapping[str, str]
+    fingerprint: bytes
+    idempotency: Idempotency[LedgerTransaction] | None = None
+
+    def transaction_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
+        return (self.id,)
+
+    def account_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
+        return (e.ledger_account_id for e in self.posted_ledger_entries)
+
+    def apply(self, state: BatchState) -> LedgerTransaction:
+        pending = state.transactions.get(self.id)
+        if pending is None:
+            raise _not_found(self.id)
+        _refuse_if_held(state, self.id)
+        if pending.status is not Status.PENDING:
+            raise FailedPrecondition(
+                ErrorReason.INVALID_STATUS_TRANSITION,
+                f"the ledger transaction is {pending.status.value}: only a pending one can be partially posted",
+                {"status": pending.status.value},
+            )
+        if rules.check_entries_against_accounts(self.posted_ledger_entries, state.accounts) != pending.ledger_id:
+            raise FailedPrecondition(ErrorReason.LEDGER_MISMATCH, "the posted entries belong to another ledger")
+        remainder = rules.partial_post_remainder(
+            [(e.ledger_account_id, e.direction, e.amount, e.metadata) for e in pending.ledger_entries],
+            self.posted_ledger_entries,
+        )
+        movements = [
+            Movement(e.ledger_account_id, e.direction, e.amount, Status.PENDING, Status.POSTED)
+            for e in self.posted_ledger_entries
+        ]
+        changed = rules.apply(state.accounts, movements, self.posted_ledger_entries)
+        posted_id = new_id()
+        effective_at = self.effective_at or pending.effective_at
+        posted = LedgerTransaction(
+            id=posted_id,
+            ledger_id=pending.ledger_id,
+            description=pending.description if self.description is None else self.description,
+            status=Status.POSTED,
+            external_id=None,
+            effective_at=effective_at,
+            posted_at=state.now,
+            metadata=dict(self.metadata),
+            created_at=state.now,
+            updated_at=state.now,
+            ledger_entries=_entries_written(
+                posted_id, self.posted_ledger_entries, Status.POSTED, effective_at, state.accounts, changed, state.now
+            ),
+            partially_posts_ledger_transaction_id=pending.id,
+        )
+        accounts = list(changed.values())
+        state.accept(Change(posted, fingerprint=self.fingerprint, new_entries=posted.ledger_entries, accounts=accounts))
+        kept = _entries_written(
+            pending.id, remainder, Status.PENDING, pending.effective_at, state.accounts, changed, state.now
+        )
+        state.accept(
+            Change(
+                replace(pending, updated_at=state.now, ledger_entries=kept),
+                changed=True,
+                discard_entries=True,
+                new_entries=kept,
+            )
+        )
+        return posted
+
+
 class TransactionsUseCases:
     """Reads and writes of ledger transactions for one database."""
 
@@ -313,6 +394,14 @@ class TransactionsUseCases:
 
     async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerTransaction]:
         items = await store.list_transactions(self.pool, organization_id, page.after, page.size + 1, **filters)
+        return Page.of(items, page.size)
+
+    async def list_versions(
+        self, organization_id: uuid.UUID, transaction_id: uuid.UUID, page: PageRequest, **bounds: int | None
+    ) -> Page[LedgerTransactionVersion]:
+        await self.get(organization_id, transaction_id)  # NOT_FOUND for an unknown or foreign one
+        after = page.after.int if page.after else None
+        items = await store.list_versions(self.pool, transaction_id, after, page.size + 1, **bounds)
         return Page.of(items, page.size)
 
     async def list_entries(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerEntry]:

@@ -32,3 +32,9 @@ hold_expiry_interval_seconds = 1.0
 
 page_size_default = 25
 page_size_max = 1000
+
+# Balance watching and monitors.
+watched_accounts_max = 1000
+# Versions read per query when a watcher catches up; it reads again until it has them all.
+watch_versions_per_read_max = 1000
+balance_monitors_per_account_max = 10

@@ -84,3 +84,18 @@ class LedgerTransaction:
     ledger_entries: tuple[LedgerEntry, ...] = field(default=())
     reverses_ledger_transaction_id: uuid.UUID | None = None
     reversed_by_ledger_transaction_id: uuid.UUID | None = None
+    partially_posts_ledger_transaction_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class LedgerTransactionVersion:
+    """A transaction as it was at one version: 0 as created, one more per change."""
+
+    ledger_transaction: LedgerTransaction
+    version: int
+    created_at: datetime
+
+    @property
+    def id(self) -> uuid.UUID:
+        # The keyset position of list pages: versions are ordered by number.
+        return uuid.UUID(int=self.version)

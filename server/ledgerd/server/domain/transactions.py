@@ -166,3 +166,33 @@ def apply(
                     {"ledger_account_id": str(account.id), "balance": view.value, "amount": str(amount)},
                 )
     return changed
+
+
+def partial_post_remainder(
+    pending: Sequence[tuple[uuid.UUID, Direction, int, Mapping[str, str]]], posted: Sequence[EntryRequest]
+) -> tuple[EntryRequest, ...]:
+    """What stays pending after posting `posted` out of the `pending` entries (account, direction,
+    amount, metadata): each pending entry must be matched by exactly one posted entry with the same
+    account and direction and a smaller amount (Modern Treasury's partial_post)."""
+    unmatched = list(posted)
+    remainder = []
+    for account_id, direction, amount, metadata in pending:
+        match = next((p for p in unmatched if p.ledger_account_id == account_id and p.direction is direction), None)
+        if match is None or match.amount >= amount:
+            raise FailedPrecondition(
+                ErrorReason.PARTIAL_POST_MISMATCH,
+                f"the pending {direction.value} entry of {amount} on ledger account {account_id} needs one posted "
+                "entry with the same account and direction and a smaller amount",
+                {"ledger_account_id": str(account_id), "direction": direction.value},
+            )
+        unmatched.remove(match)
+        remainder.append(EntryRequest(account_id, direction, amount - match.amount, metadata=metadata))
+    if unmatched:
+        extra = unmatched[0]
+        raise FailedPrecondition(
+            ErrorReason.PARTIAL_POST_MISMATCH,
+            f"the posted {extra.direction.value} entry on ledger account {extra.ledger_account_id} matches no "
+            "pending entry",
+            {"ledger_account_id": str(extra.ledger_account_id), "direction": extra.direction.value},
+        )
+    return tuple(remainder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -58,12 +59,13 @@ async def list_holds(
     ledger_account_id: uuid.UUID | None,
     status: str | None,
     external_id: str | None,
+    metadata: Mapping[str, str],
 ) -> list[Hold]:
     records = await db.fetch(
         f"""SELECT {HOLD_COLUMNS} FROM holds h {ORGANIZATION_JOIN}
             WHERE l.organization_id = $1 AND ($2::uuid IS NULL OR h.id > $2)
               AND ($3::uuid IS NULL OR h.ledger_account_id = $3) AND ($4::text IS NULL OR h.status = $4)
-              AND ($5::text IS NULL OR h.external_id = $5)
+              AND ($5::text IS NULL OR h.external_id = $5) AND h.metadata @> $7
             ORDER BY h.id LIMIT $6""",
         organization_id,
         after,
@@ -71,6 +73,7 @@ async def list_holds(
         status,
         external_id,
         limit,
+        dict(metadata),
     )
     return [rows.hold(r) for r in records]
 

@@ -50,20 +50,24 @@ def ledger_account(row: Row) -> LedgerAccount:
     )
 
 
-ENTRY_COLUMNS = """
+# The balances of a version row (alias r) as an entry's resulting balances.
+RESULTING_COLUMNS = """
+    r.posted_credits AS resulting_posted_credits, r.posted_debits AS resulting_posted_debits,
+    r.pending_credits AS resulting_pending_credits, r.pending_debits AS resulting_pending_debits
+"""
+
+ENTRY_COLUMNS = f"""
     e.id, e.ledger_transaction_id, e.ledger_account_id, e.direction, e.amount,
     e.ledger_account_lock_version, e.metadata, e.created_at, e.discarded_at,
-    t.status, t.effective_at, a.normal_balance, a.currency, a.currency_exponent,
-    v.posted_credits AS resulting_posted_credits, v.posted_debits AS resulting_posted_debits,
-    v.pending_credits AS resulting_pending_credits, v.pending_debits AS resulting_pending_debits
+    t.status, t.effective_at, a.normal_balance, a.currency, a.currency_exponent, {RESULTING_COLUMNS}
 """
 
 # Joins an entry (alias e) to its transaction, account and resulting balances (version 0: none).
 ENTRY_JOINS = """
     JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
     JOIN ledger_accounts a ON a.id = e.ledger_account_id
-    LEFT JOIN ledger_account_versions v
-        ON v.ledger_account_id = e.ledger_account_id AND v.lock_version = e.ledger_account_lock_version
+    LEFT JOIN ledger_account_versions r
+        ON r.ledger_account_id = e.ledger_account_id AND r.lock_version = e.ledger_account_lock_version
 """
 
 
@@ -89,7 +93,8 @@ def ledger_entry(row: Row) -> LedgerEntry:
 
 TRANSACTION_COLUMNS = """
     t.id, t.ledger_id, t.description, t.status, t.external_id, t.effective_at, t.posted_at,
-    t.metadata, t.reverses_ledger_transaction_id, t.request_fingerprint, t.created_at, t.updated_at,
+    t.metadata, t.reverses_ledger_transaction_id, t.partially_posts_ledger_transaction_id, t.request_fingerprint,
+    t.created_at, t.updated_at,
     (SELECT r.id FROM ledger_transactions r
       WHERE r.reverses_ledger_transaction_id = t.id AND r.status <> 'archived') AS reversed_by_ledger_transaction_id
 """
@@ -110,6 +115,7 @@ def ledger_transaction(row: Row, entries: tuple[LedgerEntry, ...]) -> LedgerTran
         ledger_entries=entries,
         reverses_ledger_transaction_id=row["reverses_ledger_transaction_id"],
         reversed_by_ledger_transaction_id=row["reversed_by_ledger_transaction_id"],
+        partially_posts_ledger_transaction_id=row["partially_posts_ledger_transaction_id"],
     )
 
 

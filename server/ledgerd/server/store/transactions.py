@@ -11,7 +11,7 @@ from typing import Any
 
 from ledgerd.server.domain.errors import invariant
 from ledgerd.server.domain.holds import Hold
-from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
+from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction, LedgerTransactionVersion
 from ledgerd.server.store import holds, rows
 
 Executor = Any
@@ -136,6 +136,9 @@ async def list_entries(
     effective_at_lower_bound: datetime | None,
     effective_at_upper_bound: datetime | None,
     show_discarded: bool,
+    metadata: Mapping[str, str],
+    ledger_account_lock_version_lower_bound: int | None,
+    ledger_account_lock_version_upper_bound: int | None,
 ) -> list[LedgerEntry]:
     records = await db.fetch(
         f"""SELECT {rows.ENTRY_COLUMNS} FROM ledger_entries e {rows.ENTRY_JOINS} JOIN ledgers l ON l.id = t.ledger_id
@@ -143,7 +146,9 @@ async def list_entries(
               AND ($3::uuid IS NULL OR e.ledger_account_id = $3) AND ($4::uuid IS NULL OR e.ledger_transaction_id = $4)
               AND ($5::text IS NULL OR t.status = $5) AND ($6::text IS NULL OR e.direction = $6)
               AND ($7::timestamptz IS NULL OR t.effective_at >= $7) AND ($8::timestamptz IS NULL OR t.effective_at < $8)
-              AND ($9 OR e.discarded_at IS NULL)
+              AND ($9 OR e.discarded_at IS NULL) AND e.metadata @> $11
+              AND ($12::bigint IS NULL OR e.ledger_account_lock_version >= $12)
+              AND ($13::bigint IS NULL OR e.ledger_account_lock_version < $13)
             ORDER BY e.id LIMIT $10""",
         organization_id,
         after,
@@ -155,8 +160,64 @@ async def list_entries(
         effective_at_upper_bound,
         show_discarded,
         limit,
+        dict(metadata),
+        ledger_account_lock_version_lower_bound,
+        ledger_account_lock_version_upper_bound,
     )
     return [rows.ledger_entry(r) for r in records]
+
+
+async def list_versions(
+    db: Executor,
+    transaction_id: uuid.UUID,
+    after: int | None,
+    limit: int,
+    *,
+    version_lower_bound: int | None,
+    version_upper_bound: int | None,
+) -> list[LedgerTransactionVersion]:
+    """The transaction's versions in order, each with the entries it had then."""
+    records = await db.fetch(
+        """SELECT v.ledger_transaction_id AS id, t.ledger_id, v.description, v.status, v.external_id, v.effective_at,
+                   v.posted_at, v.metadata, t.reverses_ledger_transaction_id, t.partially_posts_ledger_transaction_id,
+                   t.created_at, v.created_at AS updated_at, NULL::uuid AS reversed_by_ledger_transaction_id,
+                   v.version
+            FROM ledger_transaction_versions v JOIN ledger_transactions t ON t.id = v.ledger_transaction_id
+            WHERE v.ledger_transaction_id = $1 AND ($2::bigint IS NULL OR v.version > $2)
+              AND ($3::bigint IS NULL OR v.version >= $3) AND ($4::bigint IS NULL OR v.version < $4)
+            ORDER BY v.version LIMIT $5""",
+        transaction_id,
+        after,
+        version_lower_bound,
+        version_upper_bound,
+        limit,
+    )
+    entry_records = await db.fetch(
+        f"""SELECT v.version, x.id, v.ledger_transaction_id, x.ledger_account_id, x.direction, x.amount,
+                   x.ledger_account_lock_version, x.metadata, x.created_at, NULL::timestamptz AS discarded_at,
+                   v.status, v.effective_at, a.normal_balance, a.currency, a.currency_exponent,
+                   {rows.RESULTING_COLUMNS}
+            FROM ledger_transaction_versions v
+            CROSS JOIN LATERAL jsonb_to_recordset(v.ledger_entries) AS x(id uuid, ledger_account_id uuid,
+                direction text, amount bigint, ledger_account_lock_version bigint,
+                metadata jsonb, created_at timestamptz)
+            JOIN ledger_accounts a ON a.id = x.ledger_account_id
+            LEFT JOIN ledger_account_versions r
+                ON r.ledger_account_id = x.ledger_account_id AND r.lock_version = x.ledger_account_lock_version
+            WHERE v.ledger_transaction_id = $1 AND v.version = ANY($2::bigint[])
+            ORDER BY x.id""",
+        transaction_id,
+        [r["version"] for r in records],
+    )
+    entries: dict[int, list[LedgerEntry]] = {}
+    for record in entry_records:
+        entries.setdefault(record["version"], []).append(rows.ledger_entry(record))
+    return [
+        LedgerTransactionVersion(
+            rows.ledger_transaction(r, tuple(entries.get(r["version"], ()))), r["version"], r["updated_at"]
+        )
+        for r in records
+    ]
 
 
 @dataclass
@@ -189,11 +250,12 @@ class WriteSet:
 WRITE_SQL = """
 WITH new_transactions AS (
     INSERT INTO ledger_transactions (id, ledger_id, description, status, external_id, effective_at, posted_at,
-        metadata, reverses_ledger_transaction_id, request_fingerprint, created_at, updated_at)
+        metadata, reverses_ledger_transaction_id, partially_posts_ledger_transaction_id, request_fingerprint,
+        created_at, updated_at)
     SELECT u.*, u.created_at FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-        $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::uuid[], $10::bytea[], $11::timestamptz[])
+        $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::uuid[], $40::uuid[], $10::bytea[], $11::timestamptz[])
         AS u(id, ledger_id, description, status, external_id, effective_at, posted_at, metadata, reverses,
-             request_fingerprint, created_at)
+             partially_posts, request_fingerprint, created_at)
     RETURNING 1
 ), changed_transactions AS (
     UPDATE ledger_transactions t SET status = u.status, posted_at = u.posted_at, description = u.description,
@@ -294,6 +356,7 @@ async def write(db: Executor, ws: WriteSet) -> None:
         [f for _, f, _ in ws.idempotency_keys],
         [r for _, _, r in ws.idempotency_keys],
         [e.discarded_at for e in ws.new_entries],
+        [t.partially_posts_ledger_transaction_id for t in new_t],
     )
     invariant(
         result["changed_transactions"] == len(ws.changed_transactions),

@@ -1,0 +1,115 @@
+-- History of the ledger: transaction versions, partial posts, entry queries by version and
+-- metadata, balance watching, balance monitors.
+
+-- A posted transaction made from part of a pending one (PartialPostLedgerTransaction).
+ALTER TABLE ledger_transactions
+    ADD COLUMN partially_posts_ledger_transaction_id uuid REFERENCES ledger_transactions (id);
+CREATE INDEX ledger_transactions_partially_posts ON ledger_transactions (partially_posts_ledger_transaction_id)
+    WHERE partially_posts_ledger_transaction_id IS NOT NULL;
+
+-- Every state a transaction has had: version 0 as created, one more per change. Written by the
+-- database itself (a trigger), so no write path can forget it.
+CREATE TABLE ledger_transaction_versions (
+    ledger_transaction_id  uuid NOT NULL REFERENCES ledger_transactions (id),
+    version                bigint NOT NULL CONSTRAINT ledger_transaction_versions_version_nonnegative CHECK (version >= 0),
+    description            text NOT NULL,
+    status                 text NOT NULL,
+    external_id            text,
+    effective_at           timestamptz NOT NULL,
+    posted_at              timestamptz,
+    metadata               jsonb NOT NULL,
+    -- The entries of that state: [{id, ledger_account_id, direction, amount, ledger_account_lock_version, metadata, created_at}].
+    ledger_entries         jsonb NOT NULL,
+    created_at             timestamptz NOT NULL,
+    PRIMARY KEY (ledger_transaction_id, version)
+);
+
+CREATE FUNCTION ledgerd_entries_snapshot(transaction_id uuid) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+        'id', e.id, 'ledger_account_id', e.ledger_account_id, 'direction', e.direction, 'amount', e.amount,
+        'ledger_account_lock_version', e.ledger_account_lock_version, 'metadata', e.metadata,
+        'created_at', e.created_at) ORDER BY e.id), '[]'::jsonb)
+    FROM ledger_entries e WHERE e.ledger_transaction_id = transaction_id AND e.discarded_at IS NULL
+$$;
+
+-- AFTER ROW triggers run when the whole write statement is done, so the snapshot sees the entries
+-- written by the same statement. Updates of one transaction are serialised by its row lock.
+CREATE FUNCTION ledgerd_write_transaction_version() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO ledger_transaction_versions (ledger_transaction_id, version, description, status, external_id,
+        effective_at, posted_at, metadata, ledger_entries, created_at)
+    VALUES (NEW.id,
+        coalesce((SELECT max(v.version) + 1 FROM ledger_transaction_versions v WHERE v.ledger_transaction_id = NEW.id), 0),
+        NEW.description, NEW.status, NEW.external_id, NEW.effective_at, NEW.posted_at, NEW.metadata,
+        ledgerd_entries_snapshot(NEW.id), NEW.updated_at);
+    RETURN NULL;
+END;
+$$;
+
+INSERT INTO ledger_transaction_versions (ledger_transaction_id, version, description, status, external_id,
+    effective_at, posted_at, metadata, ledger_entries, created_at)
+SELECT t.id, 0, t.description, t.status, t.external_id, t.effective_at, t.posted_at, t.metadata,
+    ledgerd_entries_snapshot(t.id), t.updated_at
+FROM ledger_transactions t;
+
+CREATE TRIGGER ledger_transactions_write_version AFTER INSERT OR UPDATE ON ledger_transactions
+    FOR EACH ROW EXECUTE FUNCTION ledgerd_write_transaction_version();
+
+-- Entry history: an account's entries by version, and metadata queries.
+CREATE INDEX ledger_entries_ledger_account_lock_version ON ledger_entries (ledger_account_id, ledger_account_lock_version);
+CREATE INDEX ledger_entries_metadata ON ledger_entries USING gin (metadata jsonb_path_ops);
+CREATE INDEX holds_metadata ON holds USING gin (metadata jsonb_path_ops);
+
+-- Balance watching: after each commit that moved accounts, one notification naming them (or
+-- naming none, meaning "any", when the list would not fit a notification's 8000 bytes).
+CREATE FUNCTION ledgerd_notify_balances() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    accounts text;
+BEGIN
+    SELECT string_agg(DISTINCT n.ledger_account_id::text, ',') INTO accounts FROM new_versions n;
+    IF accounts IS NOT NULL THEN
+        PERFORM pg_notify('ledgerd_balances', CASE WHEN length(accounts) <= 7900 THEN accounts ELSE '' END);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER ledger_account_versions_notify AFTER INSERT ON ledger_account_versions
+    REFERENCING NEW TABLE AS new_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION ledgerd_notify_balances();
+
+-- Balance monitors: a stored condition on one account's balances, evaluated by the write path at
+-- every version of the account (under its lock), with an alert at every flip.
+CREATE TABLE ledger_account_balance_monitors (
+    id                           uuid PRIMARY KEY,
+    ledger_account_id            uuid NOT NULL REFERENCES ledger_accounts (id),
+    field                        text NOT NULL CONSTRAINT ledger_account_balance_monitors_field_known CHECK (field IN (
+        'available_balance_amount', 'pending_balance_amount', 'posted_balance_amount', 'ledger_account_lock_version')),
+    operator                     text NOT NULL CONSTRAINT ledger_account_balance_monitors_operator_known CHECK (operator IN (
+        'less_than', 'less_than_or_equals', 'equals', 'greater_than_or_equals', 'greater_than')),
+    value                        bigint NOT NULL,
+    description                  text NOT NULL,
+    metadata                     jsonb NOT NULL,
+    -- Whether the condition held at ledger_account_lock_version, the last version evaluated.
+    triggered                    boolean NOT NULL,
+    ledger_account_lock_version  bigint NOT NULL,
+    created_at                   timestamptz NOT NULL,
+    updated_at                   timestamptz NOT NULL
+);
+CREATE INDEX ledger_account_balance_monitors_ledger_account_id ON ledger_account_balance_monitors (ledger_account_id, id);
+
+CREATE TABLE ledger_account_balance_monitor_alerts (
+    id                                 uuid PRIMARY KEY,
+    ledger_account_balance_monitor_id  uuid NOT NULL REFERENCES ledger_account_balance_monitors (id),
+    ledger_account_id                  uuid NOT NULL REFERENCES ledger_accounts (id),
+    -- true: the condition started to hold; false: it stopped (resolved).
+    triggered                          boolean NOT NULL,
+    ledger_account_lock_version        bigint NOT NULL,
+    created_at                         timestamptz NOT NULL,
+    CONSTRAINT ledger_account_balance_monitor_alerts_once UNIQUE (ledger_account_balance_monitor_id, ledger_account_lock_version)
+);
+CREATE INDEX ledger_account_balance_monitor_alerts_ledger_account
+    ON ledger_account_balance_monitor_alerts (ledger_account_id, ledger_account_lock_version);
