@@ -13,6 +13,7 @@ from grpc_reflection.v1alpha import reflection
 from ledgerd.server.api.balance_service import BalanceService
 from ledgerd.server.api.hold_service import HoldService
 from ledgerd.server.api.ledger_service import LedgerService
+from ledgerd.server.api.monitor_service import BalanceMonitorService
 from ledgerd.server.api.transaction_service import TransactionService
 from ledgerd.server.core.api_keys import Authenticator
 from ledgerd.server.core.balances import BalancesUseCases
@@ -20,7 +21,9 @@ from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.expirer import run_expirer
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
+from ledgerd.server.core.monitors import MonitorsUseCases
 from ledgerd.server.core.transactions import TransactionsUseCases
+from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.v1 import (
@@ -30,6 +33,8 @@ from ledgerd.v1 import (
     hold_pb2_grpc,
     ledger_pb2,
     ledger_pb2_grpc,
+    monitor_pb2,
+    monitor_pb2_grpc,
     transaction_pb2,
     transaction_pb2_grpc,
 )
@@ -39,6 +44,7 @@ SERVICE_NAMES = (
     transaction_pb2.DESCRIPTOR.services_by_name["TransactionService"].full_name,
     balance_pb2.DESCRIPTOR.services_by_name["BalanceService"].full_name,
     hold_pb2.DESCRIPTOR.services_by_name["HoldService"].full_name,
+    monitor_pb2.DESCRIPTOR.services_by_name["BalanceMonitorService"].full_name,
 )
 # Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED); the largest valid
 # request, a batch of 100 transactions of 1000 entries, fits well within it.
@@ -53,12 +59,14 @@ class RunningServer:
     health: health.aio.HealthServicer
     holds: HoldsUseCases
     expirer: asyncio.Task[None] | None
+    feed: BalanceFeed
 
     async def stop(self, grace_seconds: float = shutdown_grace_seconds) -> None:
         # Tell load balancers first, then let calls in flight finish.
         await self.health.enter_graceful_shutdown()
         if self.expirer is not None:
             self.expirer.cancel()
+        await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
         await self.server.stop(grace_seconds)
 
 
@@ -80,8 +88,14 @@ async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool =
     transaction_pb2_grpc.add_TransactionServiceServicer_to_server(
         TransactionService(TransactionsUseCases(pool, coalescer)), server
     )
-    balance_pb2_grpc.add_BalanceServiceServicer_to_server(BalanceService(BalancesUseCases(ledgers)), server)
+    feed = BalanceFeed(pool)
+    balance_pb2_grpc.add_BalanceServiceServicer_to_server(
+        BalanceService(BalancesUseCases(ledgers), WatchingUseCases(pool, ledgers, feed)), server
+    )
     hold_pb2_grpc.add_HoldServiceServicer_to_server(HoldService(holds), server)
+    monitor_pb2_grpc.add_BalanceMonitorServiceServicer_to_server(
+        BalanceMonitorService(MonitorsUseCases(pool, coalescer)), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
@@ -90,4 +104,4 @@ async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool =
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     expirer = asyncio.create_task(run_expirer(holds)) if expire_holds else None
-    return RunningServer(server, port, health_servicer, holds, expirer)
+    return RunningServer(server, port, health_servicer, holds, expirer, feed)

@@ -25,10 +25,17 @@ from ledgerd.server.domain.balances import (
 )
 from ledgerd.server.domain.holds import Hold, HoldDecision, HoldDeclineReason, HoldStatus
 from ledgerd.server.domain.model import Ledger, LedgerAccount, LedgerEntry, LedgerTransaction, LedgerTransactionVersion
+from ledgerd.server.domain.monitors import (
+    AlertCondition,
+    BalanceMonitor,
+    BalanceMonitorAlert,
+    MonitorField,
+    MonitorOperator,
+)
 from ledgerd.server.domain.pagination import decode_page_token
 from ledgerd.server.domain.transactions import EntryRequest, check_entry_shape
 from ledgerd.server.domain.validation import Violations
-from ledgerd.v1 import common_pb2, hold_pb2, ledger_pb2, transaction_pb2
+from ledgerd.v1 import common_pb2, hold_pb2, ledger_pb2, monitor_pb2, transaction_pb2
 
 NORMAL_BALANCE_VALUES: dict[NormalBalance, common_pb2.NormalBalance] = {
     NormalBalance.CREDIT: common_pb2.NORMAL_BALANCE_CREDIT,
@@ -359,3 +366,67 @@ def hold_status(violations: Violations, field: str, value: int) -> HoldStatus | 
     if parsed is None:
         violations.add(field, "is not a HoldStatus")
     return parsed
+
+
+# --- balance monitors --------------------------------------------------------------------------
+
+MONITOR_FIELD_VALUES: dict[MonitorField, monitor_pb2.BalanceMonitorField] = {
+    MonitorField.AVAILABLE_BALANCE_AMOUNT: monitor_pb2.BALANCE_MONITOR_FIELD_AVAILABLE_BALANCE_AMOUNT,
+    MonitorField.PENDING_BALANCE_AMOUNT: monitor_pb2.BALANCE_MONITOR_FIELD_PENDING_BALANCE_AMOUNT,
+    MonitorField.POSTED_BALANCE_AMOUNT: monitor_pb2.BALANCE_MONITOR_FIELD_POSTED_BALANCE_AMOUNT,
+    MonitorField.LEDGER_ACCOUNT_LOCK_VERSION: monitor_pb2.BALANCE_MONITOR_FIELD_LEDGER_ACCOUNT_LOCK_VERSION,
+}
+MONITOR_OPERATOR_VALUES: dict[MonitorOperator, monitor_pb2.BalanceMonitorOperator] = {
+    MonitorOperator.LESS_THAN: monitor_pb2.BALANCE_MONITOR_OPERATOR_LESS_THAN,
+    MonitorOperator.LESS_THAN_OR_EQUALS: monitor_pb2.BALANCE_MONITOR_OPERATOR_LESS_THAN_OR_EQUALS,
+    MonitorOperator.EQUALS: monitor_pb2.BALANCE_MONITOR_OPERATOR_EQUALS,
+    MonitorOperator.GREATER_THAN_OR_EQUALS: monitor_pb2.BALANCE_MONITOR_OPERATOR_GREATER_THAN_OR_EQUALS,
+    MonitorOperator.GREATER_THAN: monitor_pb2.BALANCE_MONITOR_OPERATOR_GREATER_THAN,
+}
+MONITOR_FIELDS = {int(v): k for k, v in MONITOR_FIELD_VALUES.items()}
+MONITOR_OPERATORS = {int(v): k for k, v in MONITOR_OPERATOR_VALUES.items()}
+
+
+def balance_monitor(value: BalanceMonitor) -> monitor_pb2.LedgerAccountBalanceMonitor:
+    condition = value.alert_condition
+    return monitor_pb2.LedgerAccountBalanceMonitor(
+        id=str(value.id),
+        ledger_account_id=str(value.ledger_account_id),
+        alert_condition=monitor_pb2.BalanceMonitorCondition(
+            field=MONITOR_FIELD_VALUES[condition.field],
+            operator=MONITOR_OPERATOR_VALUES[condition.operator],
+            value=condition.value,
+        ),
+        description=value.description,
+        metadata=value.metadata,
+        triggered=value.triggered,
+        ledger_account_lock_version=value.ledger_account_lock_version,
+        created_at=timestamp(value.created_at),
+        updated_at=timestamp(value.updated_at),
+    )
+
+
+def balance_monitor_alert(value: BalanceMonitorAlert) -> monitor_pb2.LedgerAccountBalanceMonitorAlert:
+    return monitor_pb2.LedgerAccountBalanceMonitorAlert(
+        id=str(value.id),
+        ledger_account_balance_monitor_id=str(value.ledger_account_balance_monitor_id),
+        ledger_account_id=str(value.ledger_account_id),
+        triggered=value.triggered,
+        ledger_account_lock_version=value.ledger_account_lock_version,
+        balances=balances(value.balances),
+        created_at=timestamp(value.created_at),
+    )
+
+
+def alert_condition(
+    violations: Violations, field: str, message: monitor_pb2.BalanceMonitorCondition
+) -> AlertCondition | None:
+    monitored = MONITOR_FIELDS.get(message.field)
+    if monitored is None:
+        violations.add(f"{field}.field", "is required: one of the BalanceMonitorField values")
+    operator = MONITOR_OPERATORS.get(message.operator)
+    if operator is None:
+        violations.add(f"{field}.operator", "is required: one of the BalanceMonitorOperator values")
+    if monitored is None or operator is None:
+        return None
+    return AlertCondition(monitored, operator, message.value)

@@ -24,9 +24,11 @@ import asyncpg
 
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.idempotency import Idempotency, replay_or_refuse
+from ledgerd.server.domain import monitors
 from ledgerd.server.domain.errors import InvariantViolation, LedgerError, invariant
 from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
+from ledgerd.server.domain.monitors import BalanceMonitor
 from ledgerd.server.store import holds as holds_store
 from ledgerd.server.store import idempotency as idempotency_store
 from ledgerd.server.store import transactions as store
@@ -78,6 +80,8 @@ class BatchState:
     holds_of_transactions: dict[uuid.UUID, Hold] = field(default_factory=dict)
     # (ledger id, external id) -> hold.
     hold_external_ids: dict[tuple[uuid.UUID, str], Hold] = field(default_factory=dict)
+    # Account id -> its balance monitors, for every locked account that has some.
+    monitors: dict[uuid.UUID, tuple[BalanceMonitor, ...]] = field(default_factory=dict)
 
     @property
     def now(self) -> Any:
@@ -108,6 +112,7 @@ class BatchState:
         for account in change.accounts:
             ws.account_versions.append((account, transaction.id))
             self.accounts[account.id] = account
+            self.evaluate_monitors(account)
         self.transactions[transaction.id] = transaction
         if transaction.external_id and change.fingerprint is not None:
             self.external_ids[(transaction.ledger_id, transaction.external_id)] = (transaction.id, change.fingerprint)
@@ -121,6 +126,24 @@ class BatchState:
         if hold.external_id:
             self.hold_external_ids[(hold.ledger_id, hold.external_id)] = hold
 
+    def evaluate_monitors(self, account: LedgerAccount) -> None:
+        """Every monitor of the account at its new version: a flip records an alert."""
+        watching = self.monitors.get(account.id, ())
+        if not watching:
+            return
+        evaluated = []
+        for monitor in watching:
+            monitor, alert = monitors.evaluate(monitor, account, self.now)
+            if alert is not None:
+                self.write_set.monitors[monitor.id] = monitor
+                self.write_set.alerts.append(alert)
+            evaluated.append(monitor)
+        self.monitors[account.id] = tuple(evaluated)
+
+    def accept_monitor(self, monitor: BalanceMonitor) -> None:
+        self.write_set.monitors[monitor.id] = monitor
+        self.monitors[monitor.ledger_account_id] = (*self.monitors.get(monitor.ledger_account_id, ()), monitor)
+
     def mark(self) -> tuple[Any, ...]:
         """What `restore` needs to undo everything accepted after this point."""
         ws = self.write_set
@@ -131,7 +154,10 @@ class BatchState:
             dict(self.holds),
             dict(self.holds_of_transactions),
             dict(self.hold_external_ids),
+            dict(self.monitors),
             dict(ws.holds),
+            dict(ws.monitors),
+            len(ws.alerts),
             list(ws.new_transactions),
             list(ws.changed_transactions),
             list(ws.discarded_entries_of),
@@ -148,7 +174,10 @@ class BatchState:
             self.holds,
             self.holds_of_transactions,
             self.hold_external_ids,
+            self.monitors,
             ws.holds,
+            ws.monitors,
+            alerts,
             ws.new_transactions,
             ws.changed_transactions,
             ws.discarded_entries_of,
@@ -156,6 +185,7 @@ class BatchState:
             versions,
         ) = mark
         del ws.account_versions[versions:]
+        del ws.alerts[alerts:]
 
 
 class Write(Protocol):
@@ -276,7 +306,7 @@ async def _attempt(pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Seque
             state.holds_of_transactions = await holds_store.holds_of_transactions(connection, transaction_ids)
         account_ids = sorted({a for w in writes for a in w.account_ids(state)})
         if account_ids:
-            state.accounts = await store.lock_ledger_accounts(connection, organization_id, account_ids)
+            state.accounts, state.monitors = await store.lock_ledger_accounts(connection, organization_id, account_ids)
         external_ids = sorted({e for w in writes for e in w.external_ids()})
         if external_ids:
             live = await store.live_external_ids(connection, organization_id, external_ids)

@@ -38,3 +38,5 @@ watched_accounts_max = 1000
 # Versions read per query when a watcher catches up; it reads again until it has them all.
 watch_versions_per_read_max = 1000
 balance_monitors_per_account_max = 10
+# How often a watcher reads even without a notification: the bound on what a lost one delays.
+watch_poll_interval_seconds = 5.0

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerd.server.domain.balances import BalanceTotals, Direction, NormalBalance, Status
+from ledgerd.server.domain.balances import BalanceTotals, Direction, LedgerBalances, NormalBalance, Status
 from ledgerd.server.domain.holds import Hold, HoldStatus
 from ledgerd.server.domain.model import Ledger, LedgerAccount, LedgerEntry, LedgerTransaction
+from ledgerd.server.domain.monitors import (
+    AlertCondition,
+    BalanceMonitor,
+    BalanceMonitorAlert,
+    MonitorField,
+    MonitorOperator,
+)
 
 Row = Mapping[str, Any]
 
@@ -138,4 +145,32 @@ def hold(row: Row) -> Hold:
         updated_at=row["updated_at"],
         request_fingerprint=bytes(row["request_fingerprint"]),
         capture_ledger_transaction_ids=tuple(row["capture_ledger_transaction_ids"]),
+    )
+
+
+def balance_monitor(row: Row) -> BalanceMonitor:
+    return BalanceMonitor(
+        id=row["id"],
+        ledger_account_id=row["ledger_account_id"],
+        alert_condition=AlertCondition(MonitorField(row["field"]), MonitorOperator(row["operator"]), row["value"]),
+        description=row["description"],
+        metadata=row["metadata"],
+        triggered=row["triggered"],
+        ledger_account_lock_version=row["ledger_account_lock_version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def balance_monitor_alert(row: Row) -> BalanceMonitorAlert:
+    return BalanceMonitorAlert(
+        id=row["id"],
+        ledger_account_balance_monitor_id=row["ledger_account_balance_monitor_id"],
+        ledger_account_id=row["ledger_account_id"],
+        triggered=row["triggered"],
+        ledger_account_lock_version=row["ledger_account_lock_version"],
+        balances=LedgerBalances.of(
+            totals(row, "resulting_"), NormalBalance(row["normal_balance"]), row["currency"], row["currency_exponent"]
+        ),
+        created_at=row["created_at"],
     )

@@ -12,7 +12,8 @@ from typing import Any
 from ledgerd.server.domain.errors import invariant
 from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction, LedgerTransactionVersion
-from ledgerd.server.store import holds, rows
+from ledgerd.server.domain.monitors import BalanceMonitor, BalanceMonitorAlert
+from ledgerd.server.store import holds, monitors, rows
 
 Executor = Any
 
@@ -67,11 +68,18 @@ async def live_external_ids(
 
 async def lock_ledger_accounts(
     db: Executor, organization_id: uuid.UUID, account_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, LedgerAccount]:
+) -> tuple[dict[uuid.UUID, LedgerAccount], dict[uuid.UUID, tuple[BalanceMonitor, ...]]]:
     """Advisory-locks the organization's accounts among `account_ids` in the global lock order,
-    then reads them (DESIGN.md, "Concurrency design"). Held until the database transaction ends."""
-    records = await db.fetch("SELECT * FROM ledgerd_lock_ledger_accounts($1, $2::uuid[])", organization_id, account_ids)
-    return {r["id"]: rows.ledger_account(r) for r in records}
+    then reads them and their balance monitors (DESIGN.md, "Concurrency design"). Held until the
+    database transaction ends."""
+    records = await db.fetch(
+        f"SELECT a.*, {monitors.MONITORED} FROM ledgerd_lock_ledger_accounts($1, $2::uuid[]) a",
+        organization_id,
+        account_ids,
+    )
+    accounts = {r["id"]: rows.ledger_account(r) for r in records}
+    monitored = [r["id"] for r in records if r["monitored"]]
+    return accounts, await monitors.monitors_of(db, monitored) if monitored else {}
 
 
 async def list_transactions(
@@ -235,6 +243,9 @@ class WriteSet:
     idempotency_keys: list[tuple[str, bytes, bytes]] = field(default_factory=list)
     # The last state of every hold placed or changed, by id.
     holds: dict[uuid.UUID, Hold] = field(default_factory=dict)
+    # Balance monitors created or flipped (last state, by id), and the alerts of the flips.
+    monitors: dict[uuid.UUID, BalanceMonitor] = field(default_factory=dict)
+    alerts: list[BalanceMonitorAlert] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (
@@ -244,6 +255,7 @@ class WriteSet:
             or self.new_entries
             or self.account_versions
             or self.idempotency_keys
+            or self.monitors
         )
 
 
@@ -370,3 +382,5 @@ async def write(db: Executor, ws: WriteSet) -> None:
         raise IdempotencyKeyRace()
     if ws.holds:
         await holds.upsert_holds(db, list(ws.holds.values()))
+    if ws.monitors or ws.alerts:
+        await monitors.save(db, list(ws.monitors.values()), ws.alerts)

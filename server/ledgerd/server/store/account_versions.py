@@ -1,0 +1,42 @@
+"""SQL of ledger_account_versions read in order: what balance watchers follow."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from ledgerd.server.domain.balances import LedgerBalances, NormalBalance
+from ledgerd.server.domain.watching import AccountVersion
+from ledgerd.server.store import rows
+
+Executor = Any
+
+# The channel of the notification sent after each commit that wrote account versions (0005_history.sql).
+CHANNEL = "ledgerd_balances"
+
+
+async def versions_after(db: Executor, cursors: Mapping[uuid.UUID, int], limit: int) -> list[AccountVersion]:
+    """Up to `limit` versions newer than each account's cursor, per account in lock_version order."""
+    records = await db.fetch(
+        """SELECT v.ledger_account_id, v.lock_version, v.ledger_transaction_id, v.posted_credits, v.posted_debits,
+                  v.pending_credits, v.pending_debits, a.normal_balance, a.currency, a.currency_exponent
+           FROM unnest($1::uuid[], $2::bigint[]) AS c(ledger_account_id, after)
+           JOIN ledger_account_versions v ON v.ledger_account_id = c.ledger_account_id AND v.lock_version > c.after
+           JOIN ledger_accounts a ON a.id = v.ledger_account_id
+           ORDER BY v.ledger_account_id, v.lock_version LIMIT $3""",
+        list(cursors),
+        list(cursors.values()),
+        limit,
+    )
+    return [
+        AccountVersion(
+            ledger_account_id=r["ledger_account_id"],
+            lock_version=r["lock_version"],
+            ledger_transaction_id=r["ledger_transaction_id"],
+            balances=LedgerBalances.of(
+                rows.totals(r), NormalBalance(r["normal_balance"]), r["currency"], r["currency_exponent"]
+            ),
+        )
+        for r in records
+    ]
