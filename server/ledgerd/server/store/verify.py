@@ -111,6 +111,32 @@ CHECKS: dict[str, str] = {
                                   AND e.discarded_at IS NULL
         GROUP BY h.id HAVING h.captured_amount <> coalesce(sum(e.amount), 0)
     """,
+    "a transaction's versions run from 0 without a gap, the newest being its current state": """
+        SELECT t.id, count(v.version) AS versions, max(v.version) AS newest
+        FROM ledger_transactions t
+        LEFT JOIN ledger_transaction_versions v ON v.ledger_transaction_id = t.id
+        GROUP BY t.id
+        HAVING count(v.version) = 0 OR max(v.version) <> count(v.version) - 1
+            OR (SELECT (n.status, n.description, n.effective_at, n.metadata, n.ledger_entries)
+                FROM ledger_transaction_versions n WHERE n.ledger_transaction_id = t.id ORDER BY n.version DESC LIMIT 1)
+               IS DISTINCT FROM (t.status, t.description, t.effective_at, t.metadata, ledgerd_entries_snapshot(t.id))
+    """,
+    "a partial post posts part of a pending transaction of its ledger": """
+        SELECT p.id, o.ledger_id, p.ledger_id AS partial_ledger_id, p.status
+        FROM ledger_transactions p JOIN ledger_transactions o ON o.id = p.partially_posts_ledger_transaction_id
+        WHERE p.status <> 'posted' OR o.ledger_id <> p.ledger_id
+    """,
+    "a monitor's alerts alternate and end in its current state": """
+        SELECT m.id, m.triggered, a.triggered AS alert_triggered, a.ledger_account_lock_version
+        FROM ledger_account_balance_monitors m
+        JOIN LATERAL (
+            SELECT x.triggered, x.ledger_account_lock_version,
+                   lag(x.triggered) OVER (ORDER BY x.ledger_account_lock_version) AS previous,
+                   row_number() OVER (ORDER BY x.ledger_account_lock_version DESC) AS from_newest
+            FROM ledger_account_balance_monitor_alerts x WHERE x.ledger_account_balance_monitor_id = m.id
+        ) a ON true
+        WHERE a.previous IS NOT DISTINCT FROM a.triggered OR (a.from_newest = 1 AND a.triggered <> m.triggered)
+    """,
 }
 
 

@@ -100,6 +100,7 @@ CREATE TABLE ledger_account_balance_monitors (
     updated_at                   timestamptz NOT NULL
 );
 CREATE INDEX ledger_account_balance_monitors_ledger_account_id ON ledger_account_balance_monitors (ledger_account_id, id);
+CREATE INDEX ledger_account_balance_monitors_metadata ON ledger_account_balance_monitors USING gin (metadata jsonb_path_ops);
 
 CREATE TABLE ledger_account_balance_monitor_alerts (
     id                                 uuid PRIMARY KEY,
