@@ -8,12 +8,13 @@ first JIT Funding token (`original_jit_funding_token` on follow-ups)."""
 
 from __future__ import annotations
 
+import base64
 import hmac
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from aiohttp import BasicAuth, hdrs, web
+from aiohttp import hdrs, web
 
 from ledgerd.adapters import limits
 from ledgerd.adapters.app import applied, malformed, unauthorized
@@ -75,14 +76,17 @@ class Marqeta:
         """None when the Basic credentials match; otherwise why not."""
         if self.credentials is None:
             return "MARQETA_USERNAME and MARQETA_PASSWORD are not set"
+        scheme, _, encoded = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
         try:
-            given = BasicAuth.decode(request.headers.get(hdrs.AUTHORIZATION, ""))
-        except ValueError as error:
-            return f"Marqeta Basic credentials: {error}"
+            given_username, colon, given_password = base64.b64decode(encoded, validate=True).partition(b":")
+        except ValueError:
+            return "Marqeta Basic credentials are not base64"
+        if scheme.lower() != "basic" or not colon:
+            return "no Marqeta Basic credentials"
         username, password = self.credentials
         # Both compared whatever the first gives: no timing hint of which one was wrong.
-        same_username = hmac.compare_digest(given.login.encode(), username)
-        same_password = hmac.compare_digest(given.password.encode(), password)
+        same_username = hmac.compare_digest(given_username, username)
+        same_password = hmac.compare_digest(given_password, password)
         return None if same_username and same_password else "Marqeta Basic credentials do not match"
 
     async def jit(self, request: web.Request) -> web.Response:
