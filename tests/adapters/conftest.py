@@ -170,5 +170,15 @@ async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 200) 
     raise AssertionError("never happened")
 
 
+async def eventually_released(adapter: Adapter, external_id: str) -> None:
+    """Waits for the hold of `external_id` to be released (the late hold of a declined answer)."""
+
+    async def released() -> bool:
+        hold = await adapter.ledger.find_hold(external_id)
+        return hold is not None and hold.status == hold_pb2.HOLD_STATUS_RELEASED
+
+    await eventually(released)
+
+
 def new_token() -> str:
     return str(uuid.uuid4())

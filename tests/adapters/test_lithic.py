@@ -11,7 +11,7 @@ import standardwebhooks
 
 from ledgerd.v1 import hold_pb2
 
-from .conftest import LITHIC_SECRET, Adapter, WalletLocked, eventually, new_token
+from .conftest import LITHIC_SECRET, Adapter, WalletLocked, eventually_released, new_token
 
 CARD_KEY = "lithic_card_token"
 
@@ -269,9 +269,5 @@ async def test_a_slow_ledger_is_declined_within_budget_and_the_late_hold_release
         assert await decide(adapter, asa(token, "card-1", 2599)) == {"token": token, "result": "INSUFFICIENT_FUNDS"}
     # The hold lands once the lock goes, and is released because the answer was a decline.
 
-    async def released() -> bool:
-        hold = await adapter.ledger.find_hold(token)
-        return hold is not None and hold.status == hold_pb2.HOLD_STATUS_RELEASED
-
-    await eventually(released)
+    await eventually_released(adapter, token)
     assert await adapter.balances(wallet) == (10_000, 10_000, 10_000)

@@ -11,7 +11,7 @@ from aiohttp import encode_basic_auth
 
 from ledgerd.v1 import hold_pb2
 
-from .conftest import MARQETA_PASSWORD, MARQETA_USERNAME, Adapter, WalletLocked, eventually, new_token
+from .conftest import MARQETA_PASSWORD, MARQETA_USERNAME, Adapter, WalletLocked, eventually_released, new_token
 
 USER_KEY = "marqeta_user_token"
 AUTHORIZED = {
@@ -291,9 +291,5 @@ async def test_a_slow_ledger_is_declined_within_budget_and_the_late_hold_release
         status, answer = await decide(adapter, jit_request(jit_token, "user_42", "25.99"))
         assert (status, answer["jit_funding"]["decline_reason"]) == (402, "INSUFFICIENT_FUNDS")
 
-    async def released() -> bool:
-        hold = await adapter.ledger.find_hold(jit_token)
-        return hold is not None and hold.status == hold_pb2.HOLD_STATUS_RELEASED
-
-    await eventually(released)
+    await eventually_released(adapter, jit_token)
     assert await adapter.balances(wallet) == (10_000, 10_000, 10_000)

@@ -12,7 +12,7 @@ import stripe
 
 from ledgerd.v1 import hold_pb2
 
-from .conftest import STRIPE_SECRET, Adapter, WalletLocked, eventually, new_token
+from .conftest import STRIPE_SECRET, Adapter, WalletLocked, eventually_released, new_token
 
 CARD_KEY = "stripe_card_id"
 
@@ -235,9 +235,5 @@ async def test_a_slow_ledger_is_declined_within_budget_and_the_late_hold_release
         answer = await decide(adapter, authorization_request("iauth_1", "ic_1", 2599))
         assert answer == {"approved": False, "metadata": {"ledgerd_decline": "timed_out"}}
 
-    async def released() -> bool:
-        hold = await adapter.ledger.find_hold("iauth_1")
-        return hold is not None and hold.status == hold_pb2.HOLD_STATUS_RELEASED
-
-    await eventually(released)
+    await eventually_released(adapter, "iauth_1")
     assert await adapter.balances(wallet) == (10_000, 10_000, 10_000)

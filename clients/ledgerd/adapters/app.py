@@ -10,6 +10,7 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import stripe
@@ -17,7 +18,8 @@ from aiohttp import web
 
 from ledgerd.adapters import limits
 from ledgerd.adapters.ledger import CardLedger
-from ledgerd.adapters.payload import Malformed
+from ledgerd.adapters.money import parse_json
+from ledgerd.adapters.payload import Malformed, mapping
 from ledgerd.client import LedgerdClient, error_details
 
 log = logging.getLogger("ledgerd.adapters")
@@ -61,6 +63,21 @@ def unauthorized(why: str) -> web.Response:
 
 def malformed(error: Malformed) -> web.Response:
     return web.json_response({"error": str(error)}, status=400)
+
+
+Verify = Callable[[web.Request, bytes], str | None]
+
+
+async def verified_body(request: web.Request, verify: Verify) -> dict[str, Any] | web.Response:
+    """The JSON object of a request whose caller `verify` accepts (on the raw bytes, before any
+    parsing); otherwise the answer to send: 401, or 400 for a body that is not a JSON object."""
+    raw = await request.read()
+    if (failure := verify(request, raw)) is not None:
+        return unauthorized(failure)
+    try:
+        return mapping(parse_json(raw), "body")
+    except ValueError as error:
+        return malformed(Malformed(str(error)))
 
 
 async def applied(apply: Callable[[], Awaitable[object]]) -> web.Response:

@@ -13,9 +13,9 @@ from typing import Any
 import standardwebhooks
 from aiohttp import web
 
-from ledgerd.adapters.app import applied, malformed, unauthorized
+from ledgerd.adapters.app import applied, malformed, verified_body
 from ledgerd.adapters.ledger import Authorization, CardLedger, Outcome
-from ledgerd.adapters.money import integer_amount, parse_json
+from ledgerd.adapters.money import integer_amount
 from ledgerd.adapters.payload import Malformed, at, mapping, optional_text, text
 from ledgerd.v1 import ledger_pb2
 
@@ -81,13 +81,13 @@ class Lithic:
         return await self.ledger.wallet(METADATA_KEY, card_token)
 
     async def asa(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        if (failure := self._verified(request, raw)) is not None:
-            return unauthorized(failure)
+        body = await verified_body(request, self._verified)
+        if isinstance(body, web.Response):
+            return body
         try:
-            asa = _asa_request(parse_json(raw))
-        except ValueError as error:
-            return malformed(Malformed(str(error)))
+            asa = _asa_request(body)
+        except Malformed as error:
+            return malformed(error)
         authorization = await self.ledger.decide(self.budget_seconds, self._authorize(asa))
         answer: dict[str, Any] = {
             "token": asa.token,
@@ -110,13 +110,9 @@ class Lithic:
         )
 
     async def events(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        if (failure := self._verified(request, raw)) is not None:
-            return unauthorized(failure)
-        try:
-            body = mapping(parse_json(raw), "body")
-        except ValueError as error:
-            return malformed(Malformed(str(error)))
+        body = await verified_body(request, self._verified)
+        if isinstance(body, web.Response):
+            return body
         if body.get("event_type") != "card_transaction.updated":
             return web.json_response({"applied": False})
         return await applied(lambda: self._apply_transaction(body))

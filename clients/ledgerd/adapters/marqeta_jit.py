@@ -17,9 +17,9 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from ledgerd.adapters import limits
-from ledgerd.adapters.app import applied, malformed, unauthorized
+from ledgerd.adapters.app import applied, malformed, verified_body
 from ledgerd.adapters.ledger import Authorization, CardLedger, Outcome
-from ledgerd.adapters.money import json_text, minor_units, parse_json
+from ledgerd.adapters.money import json_text, minor_units
 from ledgerd.adapters.payload import Malformed, at, mapping, optional_text, text
 from ledgerd.v1 import ledger_pb2
 
@@ -72,7 +72,7 @@ class Marqeta:
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/marqeta/jit", self.jit), web.post("/marqeta/webhooks", self.webhooks)]
 
-    def _verified(self, request: web.Request) -> str | None:
+    def _verified(self, request: web.Request, raw: bytes) -> str | None:
         """None when the Basic credentials match; otherwise why not."""
         if self.credentials is None:
             return "MARQETA_USERNAME and MARQETA_PASSWORD are not set"
@@ -90,11 +90,10 @@ class Marqeta:
         return None if same_username and same_password else "Marqeta Basic credentials do not match"
 
     async def jit(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        if (failure := self._verified(request)) is not None:
-            return unauthorized(failure)
+        transaction = await verified_body(request, self._verified)
+        if isinstance(transaction, web.Response):
+            return transaction
         try:
-            transaction = mapping(parse_json(raw), "body")
             jit_funding = _jit_funding(transaction)
             text(jit_funding.get("token"), "jit_funding.token")
         except ValueError as error:
@@ -123,13 +122,9 @@ class Marqeta:
         return await self.ledger.place_hold(wallet, amount, currency, token)
 
     async def webhooks(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        if (failure := self._verified(request)) is not None:
-            return unauthorized(failure)
-        try:
-            body = mapping(parse_json(raw), "body")
-        except ValueError as error:
-            return malformed(Malformed(str(error)))
+        body = await verified_body(request, self._verified)
+        if isinstance(body, web.Response):
+            return body
         return await applied(lambda: self._apply(body))
 
     async def _notification(self, transaction: Any) -> Notification:

@@ -12,9 +12,9 @@ from typing import Any
 import stripe
 from aiohttp import web
 
-from ledgerd.adapters.app import applied, malformed, unauthorized
+from ledgerd.adapters.app import applied, malformed, verified_body
 from ledgerd.adapters.ledger import Authorization, CardLedger, Outcome
-from ledgerd.adapters.money import integer_amount, parse_json
+from ledgerd.adapters.money import integer_amount
 from ledgerd.adapters.payload import Malformed, identifier, mapping, text
 from ledgerd.v1 import ledger_pb2
 
@@ -58,11 +58,10 @@ class Stripe:
         return await self.ledger.wallet(METADATA_KEY, identifier(card, "card"))
 
     async def webhooks(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        if (failure := self._verified(request, raw)) is not None:
-            return unauthorized(failure)
+        event = await verified_body(request, self._verified)
+        if isinstance(event, web.Response):
+            return event
         try:
-            event = mapping(parse_json(raw), "body")
             kind = text(event.get("type"), "type")
             event_id = text(event.get("id"), "id")
             data = mapping(mapping(event.get("data"), "data").get("object"), "data.object")
