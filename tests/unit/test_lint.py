@@ -28,8 +28,8 @@ def test_ruff_check_of_the_repository_finds_nothing() -> None:
     assert result.returncode == 0, shown(result)
 
 
-def test_mypy_strict_of_the_server_and_the_client_finds_nothing() -> None:
-    result = run("mypy", "server", "clients/ledgerd/client")
+def test_mypy_strict_of_the_server_the_client_and_the_adapters_finds_nothing() -> None:
+    result = run("mypy", "server", "clients/ledgerd/client", "clients/ledgerd/adapters")
     assert result.returncode == 0, shown(result)
 
 

@@ -1,4 +1,4 @@
-"""The `ledgerd` command line: serve, migrate, keys create, verify."""
+"""The `ledgerd` command line: serve, migrate, keys create, verify, adapters serve."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import uvloop
 
+import ledgerd.adapters
 from ledgerd.server.app import start_server
 from ledgerd.server.core import api_keys
 from ledgerd.server.core.verify import verify
@@ -107,6 +108,11 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--organization", required=True, help="organization name")
     create.set_defaults(run=create_key)
     commands.add_parser("verify", help="check every invariant on the database").set_defaults(run=verify_command)
+    adapters = commands.add_parser("adapters", help="card-issuer webhook adapters (HTTP)")
+    adapters_commands = adapters.add_subparsers(dest="adapters_command", required=True)
+    adapters_serve = adapters_commands.add_parser("serve", help="serve Lithic, Marqeta and Stripe Issuing webhooks")
+    ledgerd.adapters.add_serve_arguments(adapters_serve)
+    adapters_serve.set_defaults(run=ledgerd.adapters.serve)
     return top
 
 
