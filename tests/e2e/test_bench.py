@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -34,7 +35,9 @@ RESULT_FIELDS = {
 
 @pytest.mark.parametrize("mode", ["unary", "stream"])
 @pytest.mark.parametrize("scenario", sorted(MIXES))
-async def test_a_short_run_writes_a_complete_result_and_verifies(scenario: str, mode: str, tmp_path: Path) -> None:
+async def test_a_short_run_writes_a_complete_result_and_verifies(
+    scenario: str, mode: str, tmp_path: Path, database_url: str
+) -> None:
     # Baselines once (they cost pgbench's set-up), the rest without.
     baselines = scenario == "uniform" and mode == "unary"
     arguments = [
@@ -58,8 +61,13 @@ async def test_a_short_run_writes_a_complete_result_and_verifies(scenario: str, 
     ]
     if not baselines:
         arguments.append("--skip-baselines")
+    # The session's own database: never the one DATABASE_URL names, which belongs to the machine.
     process = await asyncio.create_subprocess_exec(
-        BENCH, *arguments, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        BENCH,
+        *arguments,
+        env={**os.environ, "DATABASE_URL": database_url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await process.communicate()
     assert process.returncode == 0, output.decode()
