@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from ledgerd.server.domain.errors import invariant
+from ledgerd.server.domain.events import LedgerableEvent
 from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
-from ledgerd.server.store import holds, rows
+from ledgerd.server.store import events, holds, rows
 
 Executor = Any
 
@@ -174,6 +175,8 @@ class WriteSet:
     idempotency_keys: list[tuple[str, bytes, bytes]] = field(default_factory=list)
     # The last state of every hold placed or changed, by id.
     holds: dict[uuid.UUID, Hold] = field(default_factory=dict)
+    # Ledgerable events whose transactions this write creates (written after them).
+    ledgerable_events: list[LedgerableEvent] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (
@@ -183,17 +186,20 @@ class WriteSet:
             or self.new_entries
             or self.account_versions
             or self.idempotency_keys
+            or self.ledgerable_events
         )
 
 
 WRITE_SQL = """
 WITH new_transactions AS (
     INSERT INTO ledger_transactions (id, ledger_id, description, status, external_id, effective_at, posted_at,
-        metadata, reverses_ledger_transaction_id, request_fingerprint, created_at, updated_at)
+        metadata, reverses_ledger_transaction_id, request_fingerprint, created_at, ledgerable_type, ledgerable_id,
+        updated_at)
     SELECT u.*, u.created_at FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-        $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::uuid[], $10::bytea[], $11::timestamptz[])
+        $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::uuid[], $10::bytea[], $11::timestamptz[],
+        $40::text[], $41::uuid[])
         AS u(id, ledger_id, description, status, external_id, effective_at, posted_at, metadata, reverses,
-             request_fingerprint, created_at)
+             request_fingerprint, created_at, ledgerable_type, ledgerable_id)
     RETURNING 1
 ), changed_transactions AS (
     UPDATE ledger_transactions t SET status = u.status, posted_at = u.posted_at, description = u.description,
@@ -294,6 +300,8 @@ async def write(db: Executor, ws: WriteSet) -> None:
         [f for _, f, _ in ws.idempotency_keys],
         [r for _, _, r in ws.idempotency_keys],
         [e.discarded_at for e in ws.new_entries],
+        [t.ledgerable_type for t in new_t],
+        [t.ledgerable_id for t in new_t],
     )
     invariant(
         result["changed_transactions"] == len(ws.changed_transactions),
@@ -307,3 +315,5 @@ async def write(db: Executor, ws: WriteSet) -> None:
         raise IdempotencyKeyRace()
     if ws.holds:
         await holds.upsert_holds(db, list(ws.holds.values()))
+    if ws.ledgerable_events:
+        await events.insert_ledgerable_events(db, ws.ledgerable_events)
