@@ -450,10 +450,13 @@ class _Refusal:
         self.violations: list[FieldViolation] = []
         self.first: tuple[ErrorReason, dict[str, str]] | None = None
 
-    def add(self, reason: ErrorReason, field: str, description: str, **metadata: str) -> None:
+    def add(
+        self, reason: ErrorReason, field: str, description: str, template_field: str | None = None, **metadata: str
+    ) -> None:
+        """`field` names the offending value (a path of the event, or the template field itself)."""
         self.violations.append(FieldViolation(field, description))
         if self.first is None:
-            self.first = (reason, {"template_field": field, **metadata})
+            self.first = (reason, {"template_field": template_field or field, **metadata})
 
     def render(self, template: Template, field: str, context: Mapping[str, Any]) -> str | None:
         try:
@@ -463,6 +466,7 @@ class _Refusal:
                 ErrorReason.TEMPLATE_PATH_MISSING,
                 str(missing.path),
                 f"{missing.description}: ledger event handler {self.handler.id} needs it for {field}",
+                template_field=field,
                 path=str(missing.path),
             )
             return None
