@@ -74,8 +74,18 @@ def _values_in(value: Any) -> int:
     return 1
 
 
+def _plain(value: Any) -> Any:
+    """A Struct's value as plain JSON data (what json_format.MessageToDict gives, without its
+    reflection: this runs on every event)."""
+    if isinstance(value, struct_pb2.Struct):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, struct_pb2.ListValue):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _custom_data(violations: Violations, message: struct_pb2.Struct) -> dict[str, Any]:
-    data = json_format.MessageToDict(message)
+    data: dict[str, Any] = _plain(message)
     if len(json.dumps(data, separators=(",", ":"))) > limits.custom_data_bytes_max:
         violations.add(
             "custom_data", f"is larger than {limits.custom_data_bytes_max} bytes as JSON (custom_data_bytes_max)"

@@ -146,16 +146,26 @@ async def match_handlers(
     return list(row["handler_ids"]) if row else None
 
 
+# Per kind of query, the accounts it may find, by index: the primary key (id), ledger_accounts_name
+# (name), and the GIN index ledger_accounts_metadata (metadata containment). The metadata lookup
+# is MATERIALIZED so the planner cannot swap the GIN lookup for a walk of every account of the
+# ledger (which it does when the ledger's statistics are stale: measured 11 ms against 0.1 ms).
+VARIABLE_LOOKUPS = {
+    "id": "SELECT * FROM ledger_accounts WHERE id = {}::uuid",
+    "name": "SELECT * FROM ledger_accounts WHERE ledger_id = $1 AND name = {}",
+    "metadata": "SELECT * FROM ledger_accounts WHERE metadata @> {}::jsonb",
+}
+
+
 def variables_sql(queries: Sequence[VariableQuery]) -> str:
     """One statement for all of a handler's variables: per variable, at most two accounts of the
-    ledger ($1), by primary key (id), ledger_accounts_name (name) or the GIN index
-    ledger_accounts_metadata (metadata containment). Only whitelisted columns enter the text."""
+    ledger ($1). Only the fixed texts above enter the statement; the values are parameters."""
     branches = []
     for index, query in enumerate(queries):
-        condition = {"id": "a.id = {}::uuid", "name": "a.name = {}", "metadata": "a.metadata @> {}::jsonb"}[query.field]
+        lookup = VARIABLE_LOOKUPS[query.field].format(f"${index + 2}")
         branches.append(
-            f"""(SELECT {index} AS variable_index, a.* FROM ledger_accounts a
-                 WHERE a.ledger_id = $1 AND {condition.format(f"${index + 2}")} LIMIT 2)"""
+            f"""(WITH found AS MATERIALIZED ({lookup})
+                 SELECT {index} AS variable_index, found.* FROM found WHERE found.ledger_id = $1 LIMIT 2)"""
         )
     return "\nUNION ALL\n".join(branches)
 

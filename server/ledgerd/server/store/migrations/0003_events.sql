@@ -50,3 +50,9 @@ CREATE UNIQUE INDEX ledger_transactions_ledgerable ON ledger_transactions (ledge
 
 -- Variables found by name (metadata queries use ledger_accounts_metadata, GIN, of 0001; id the key).
 CREATE INDEX ledger_accounts_name ON ledger_accounts (ledger_id, name);
+
+-- Variables are found through ledger_accounts_metadata on every event. With fastupdate, GIN keeps
+-- new entries in a pending list that every search reads in full until the next vacuum: after
+-- 60,000 new accounts a lookup took 5.5 ms instead of 0.1 ms. Accounts are created far less
+-- often than events are posted, so each insert updates the index itself.
+ALTER INDEX ledger_accounts_metadata SET (fastupdate = off);
