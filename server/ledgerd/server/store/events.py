@@ -126,18 +126,23 @@ async def disable_handler(
     return _handler(row) if row else None
 
 
+MATCH_SQL = """
+SELECT ARRAY(
+    SELECT h.id FROM ledger_event_handlers h
+    WHERE h.ledger_id = l.id AND h.disabled_at IS NULL
+      AND (h.condition_field, h.condition_value) IN (SELECT * FROM unnest($3::text[], $4::text[]))
+    ORDER BY h.id LIMIT 3) AS handler_ids
+FROM ledgers l WHERE l.id = $1 AND l.organization_id = $2
+"""
+
+
 async def match_handlers(
     db: Executor, organization_id: uuid.UUID, ledger_id: uuid.UUID, candidates: Sequence[tuple[str, str]]
 ) -> list[uuid.UUID] | None:
     """The enabled handlers whose condition is one of the event's (field, value) pairs, found with
     ledger_event_handlers_one_enabled_per_condition; None when the ledger is not the organization's."""
     row = await db.fetchrow(
-        """SELECT ARRAY(
-               SELECT h.id FROM ledger_event_handlers h
-               WHERE h.ledger_id = l.id AND h.disabled_at IS NULL
-                 AND (h.condition_field, h.condition_value) IN (SELECT * FROM unnest($3::text[], $4::text[]))
-               ORDER BY h.id LIMIT 3) AS handler_ids
-           FROM ledgers l WHERE l.id = $1 AND l.organization_id = $2""",
+        MATCH_SQL,
         ledger_id,
         organization_id,
         [field for field, _ in candidates],
