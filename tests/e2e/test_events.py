@@ -16,6 +16,7 @@ from .event_helpers import (
     Wallets,
     create_handler,
     event_request,
+    handler_request,
     post_event,
     top_up_with_fees_handler,
 )
@@ -209,3 +210,16 @@ async def test_two_hundred_events_at_once_for_one_user_are_each_applied_exactly_
         if e.ledger_account_id == book.wallet.id
     )
     assert versions == list(range(1, 201))
+
+
+async def test_handler_creation_and_disabling_replay_with_their_idempotency_keys(client: LedgerdClient) -> None:
+    book = await Wallets(client).open()
+    request = handler_request(book.ledger.id, TOP_UP_HANDLER, idempotency_key="handler-1")
+    first = await client.events.CreateLedgerEventHandler(request)
+    again = await client.events.CreateLedgerEventHandler(request)
+    assert again == first
+    disable = event_pb2.DisableLedgerEventHandlerRequest(id=first.ledger_event_handler.id, idempotency_key="off-1")
+    disabled = await client.events.DisableLedgerEventHandler(disable)
+    assert await client.events.DisableLedgerEventHandler(disable) == disabled
+    listed = await client.events.ListLedgerEventHandlers(event_pb2.ListLedgerEventHandlersRequest())
+    assert [h.id for h in listed.ledger_event_handlers] == [first.ledger_event_handler.id]
