@@ -4,7 +4,9 @@ and 200 events at once for one user."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+import asyncpg
 import grpc
 
 from ledgerd.client import LedgerdClient
@@ -30,6 +32,7 @@ from .ledger_helpers import (
     amounts,
     create_account,
     get_account,
+    run_ledgerd,
 )
 
 
@@ -223,3 +226,28 @@ async def test_handler_creation_and_disabling_replay_with_their_idempotency_keys
     assert await client.events.DisableLedgerEventHandler(disable) == disabled
     listed = await client.events.ListLedgerEventHandlers(event_pb2.ListLedgerEventHandlersRequest())
     assert [h.id for h in listed.ledger_event_handlers] == [first.ledger_event_handler.id]
+
+
+async def test_verify_names_an_event_whose_transaction_no_longer_names_it(
+    client: LedgerdClient, pool: asyncpg.Pool, database_url: str
+) -> None:
+    book = await Wallets(client).open()
+    await create_handler(client, book.ledger.id, TOP_UP_HANDLER)
+    made = await post_event(client, book.ledger.id, TOP_UP_EVENT)
+    code, output = await run_ledgerd("verify", database_url=database_url)
+    assert code == 0, output
+
+    transaction_id = uuid.UUID(made.ledger_transaction.id)
+    await pool.execute("UPDATE ledger_transactions SET ledgerable_id = $1 WHERE id = $2", uuid.uuid4(), transaction_id)
+    try:
+        code, output = await run_ledgerd("verify", database_url=database_url)
+        assert code == 1
+        assert "FAIL" in output and made.ledgerable_event.id in output
+    finally:
+        await pool.execute(
+            "UPDATE ledger_transactions SET ledgerable_id = $1 WHERE id = $2",
+            uuid.UUID(made.ledgerable_event.id),
+            transaction_id,
+        )
+    code, output = await run_ledgerd("verify", database_url=database_url)
+    assert code == 0, output
