@@ -52,12 +52,14 @@ async def test_a_short_run_writes_a_complete_result_and_verifies(
         "--wallets",
         "20",
         "--server-processes",
-        "2" if scenario == "transfers" else "1",
+        "2" if scenario in ("transfers", "events") else "1",
         "--no-progress",
         "--output",
         str(tmp_path),
         "--mix",
-        "place=60,capture=20,release=5,balances=5,increase=10" if scenario != "transfers" else "transfer=1",
+        {"transfers": "transfer=1", "events": "event=1"}.get(
+            scenario, "place=60,capture=20,release=5,balances=5,increase=10"
+        ),
     ]
     if not baselines:
         arguments.append("--skip-baselines")
@@ -76,8 +78,9 @@ async def test_a_short_run_writes_a_complete_result_and_verifies(
     assert set(result) >= RESULT_FIELDS
     assert (result["scenario"], result["mode"], result["verify_ok"], result["errors"]) == (scenario, mode, True, 0)
     assert result["operations"] > 0 and set(result["latency_ms"]) == {"p50", "p95", "p99", "p999"}
-    if scenario == "transfers":
-        assert result["operations_by_kind"] == {"transfer": result["operations"]}
+    if scenario in ("transfers", "events"):
+        kind = {"transfers": "transfer", "events": "event"}[scenario]
+        assert result["operations_by_kind"] == {kind: result["operations"]}
     else:
         assert result["holds_per_second"] > 0
     if baselines:

@@ -7,6 +7,9 @@ from typing import Any
 
 import asyncpg
 
+# Tables with a metadata column that no list RPC filters (versions are snapshots of listed rows).
+UNLISTED = {"ledgerable_events"}
+
 
 async def test_every_metadata_column_has_a_containment_index(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as connection:
@@ -17,6 +20,8 @@ async def test_every_metadata_column_has_a_containment_index(pool: asyncpg.Pool)
                    WHERE table_schema = 'public' AND column_name = 'metadata' AND data_type = 'jsonb'
                      AND table_name NOT LIKE '%versions'"""
             )
+            # Read by id only: no list answers a metadata query on them.
+            if r["table_name"] not in UNLISTED
         ]
         assert "ledger_entries" in tables and "holds" in tables
         for table in tables:

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import transaction_pb2
 
@@ -61,11 +63,14 @@ async def test_seed_send_cash_flow_gives_jane_the_documented_balances(client: Le
     assert listed.next_page_token == ""
 
 
-async def test_the_readme_walkthrough_prints_what_the_readme_says(target: str, api_key: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["walkthrough", "events-walkthrough"])
+async def test_the_readme_walkthrough_prints_what_the_readme_says(
+    name: str, target: str, api_key: str, tmp_path: Path
+) -> None:
     readme = README.read_text()
-    code = readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]
+    code, after = readme.split(f"<!-- {name}:start -->")[1].split(f"<!-- {name}:end -->")
     code = code.strip().removeprefix("```python").removesuffix("```")
-    printed = readme.split("It prints")[1].split("```")[1].strip()
+    printed = after.split("It prints")[1].split("```")[1].strip()
     script = tmp_path / "sendcash.py"
     script.write_text(code)
     process = await asyncio.create_subprocess_exec(

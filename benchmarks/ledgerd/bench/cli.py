@@ -25,12 +25,14 @@ except ModuleNotFoundError as missing:  # hdrhistogram or matplotlib: the [bench
     raise SystemExit(
         f"ledgerd-bench needs its extra: pip install 'ledgerd[bench]' ({missing.name} is missing)"
     ) from None
-from ledgerd.bench.setup import create_chart, preload
+from ledgerd.bench.setup import create_chart, create_transfer_handler, preload
 from ledgerd.client import LedgerdClient
 from ledgerd.server.store.embedded import start_embedded
 from ledgerd.server.store.pool import create_pool
 
-DEFAULT_WALLETS = {"uniform": 10_000, "hot": 1, "transfers": 10_000}
+DEFAULT_WALLETS = {"uniform": 10_000, "hot": 1, "transfers": 10_000, "events": 10_000}
+# The operation counted as the scenario's main write (holds for the card scenarios).
+MAIN_WRITES = {"transfers": "transfer", "events": "event"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -100,6 +102,8 @@ async def run(
     try:
         chart = await create_chart(clients[0], f"bench {arguments.scenario} {uuid.uuid4().hex[:8]}", wallets_count)
         preloaded = await preload(clients[0], chart, arguments.preload_entries) if arguments.preload_entries else 0
+        if arguments.scenario == "events":
+            await create_transfer_handler(clients[0], chart)
         wallets = chart.wallets[:1] if arguments.scenario == "hot" else chart.wallets
         tpcb = sql = None
         pool = await create_pool(database_url, min_size=2, max_size=20) if database_url else None
@@ -111,7 +115,14 @@ async def run(
                     "SELECT organization_id FROM ledgers WHERE id = $1", uuid.UUID(chart.ledger_id)
                 )
                 sql = await baselines.sql_floor(
-                    pool, organization, chart, wallets, arguments.scenario, arguments.clients, arguments.duration
+                    # events: the floor of the transfer each event becomes.
+                    pool,
+                    organization,
+                    chart,
+                    wallets,
+                    "transfers" if arguments.scenario == "events" else arguments.scenario,
+                    arguments.clients,
+                    arguments.duration,
                 )
             streams = (arguments.streams or max(1, arguments.clients // 16)) if arguments.mode == "stream" else 0
             recorder = await load.drive(
@@ -133,7 +144,8 @@ async def run(
         for client in clients:
             await client.close()
     operations = recorder.latency.get_total_count()
-    main_writes = recorder.operations["transfer"] if arguments.scenario == "transfers" else recorder.holds
+    main_kind = MAIN_WRITES.get(arguments.scenario)
+    main_writes = recorder.operations[main_kind] if main_kind else recorder.holds
     main_rate = main_writes / elapsed
     return {
         "scenario": arguments.scenario,

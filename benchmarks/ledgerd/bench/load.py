@@ -16,9 +16,9 @@ from typing import Any
 import grpc
 from hdrh.histogram import HdrHistogram
 
-from ledgerd.bench.setup import Chart
+from ledgerd.bench.setup import TRANSFER_EVENT, Chart
 from ledgerd.client import LedgerdClient
-from ledgerd.v1 import balance_pb2, common_pb2, hold_pb2, transaction_pb2
+from ledgerd.v1 import balance_pb2, common_pb2, event_pb2, hold_pb2, transaction_pb2
 
 # Latencies are recorded in microseconds, from 1 µs to 60 s, to 3 significant digits.
 LATENCY_US_MAX = 60_000_000
@@ -28,8 +28,10 @@ MIXES = {
     "uniform": {"place": 70, "capture": 20, "release": 5, "balances": 5},
     "hot": {"place": 70, "capture": 20, "release": 5, "balances": 5},
     "transfers": {"transfer": 100},
+    # The same transfers, posted as ledgerable events that a stored handler turns into transactions.
+    "events": {"event": 100},
 }
-OPERATIONS = ("place", "increase", "capture", "release", "balances", "transfer")
+OPERATIONS = ("place", "increase", "capture", "release", "balances", "transfer", "event")
 
 
 def histogram() -> HdrHistogram:
@@ -177,6 +179,14 @@ class Requester:
         await self.client.balances.GetBalances(
             balance_pb2.GetBalancesRequest(ledger_account_ids=[self.random.choice(self.wallets)])
         )
+
+    async def event(self) -> None:
+        source, target = self.random.sample(range(len(self.chart.wallets)), 2)
+        request = event_pb2.CreateLedgerableEventRequest(ledger_id=self.chart.ledger_id, name=TRANSFER_EVENT)
+        request.custom_data.update(
+            {"from": str(source), "to": str(target), "amount": str(self.random.randint(1, 10_000))}
+        )
+        await self.client.events.CreateLedgerableEvent(request)
 
     async def transfer(self) -> None:
         source, target = (

@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 
 from ledgerd.client import LedgerdClient
-from ledgerd.v1 import common_pb2, ledger_pb2, transaction_pb2
+from ledgerd.v1 import common_pb2, event_pb2, ledger_pb2, transaction_pb2
 
 # Enough for every hold of a long run: the harness measures speed, not declines.
 wallet_funds = 10**12
@@ -44,9 +44,9 @@ def posted_transfer(
 async def create_chart(client: LedgerdClient, name: str, wallets: int) -> Chart:
     ledger = (await client.ledgers.CreateLedger(ledger_pb2.CreateLedgerRequest(name=name))).ledger
 
-    async def account(account_name: str, normal_balance: int) -> str:
+    async def account(account_name: str, normal_balance: int, metadata: dict[str, str] | None = None) -> str:
         request = ledger_pb2.CreateLedgerAccountRequest(
-            ledger_id=ledger.id, name=account_name, normal_balance=normal_balance, currency="USD"
+            ledger_id=ledger.id, name=account_name, normal_balance=normal_balance, currency="USD", metadata=metadata
         )
         return str((await client.ledgers.CreateLedgerAccount(request)).ledger_account.id)
 
@@ -56,7 +56,8 @@ async def create_chart(client: LedgerdClient, name: str, wallets: int) -> Chart:
 
     async def wallet(index: int) -> str:
         async with room:
-            return await account(f"Wallet {index}", common_pb2.NORMAL_BALANCE_CREDIT)
+            # The events scenario's handler finds a wallet by this tag (the metadata GIN index).
+            return await account(f"Wallet {index}", common_pb2.NORMAL_BALANCE_CREDIT, {"wallet_number": str(index)})
 
     ids = list(await asyncio.gather(*(wallet(i) for i in range(wallets))))
     await fund(client, cash, ids)
@@ -103,3 +104,44 @@ async def preload(client: LedgerdClient, chart: Chart, entries: int) -> int:
     sizes = [100] * (transfers // 100) + ([transfers % 100] if transfers % 100 else [])
     await asyncio.gather(*(batch(size) for size in sizes))
     return 2 * transfers
+
+
+TRANSFER_EVENT = "Transfer"
+
+
+def _wallet_numbered(side: str) -> event_pb2.LedgerEventHandlerVariable:
+    variable = event_pb2.LedgerEventHandlerVariable(
+        type="ledger_account", query=event_pb2.LedgerAccountQuery(field="metadata", operator="contains")
+    )
+    variable.query.value.struct_value.update({"wallet_number": f"{{{{ledgerable_event.custom_data.{side}}}}}"})
+    return variable
+
+
+async def create_transfer_handler(client: LedgerdClient, chart: Chart) -> str:
+    """The events scenario's handler: a "Transfer" event {from, to, amount} (wallet numbers) becomes
+    the same posted, guarded transfer the transfers scenario writes directly."""
+    amount = "{{ledgerable_event.custom_data.amount}}"
+    request = event_pb2.CreateLedgerEventHandlerRequest(
+        ledger_id=chart.ledger_id,
+        name="Wallet transfers",
+        conditions=event_pb2.LedgerEventHandlerCondition(
+            field="ledgerable_event.name", operator="equals", value=TRANSFER_EVENT
+        ),
+        variables={"source": _wallet_numbered("from"), "target": _wallet_numbered("to")},
+        ledger_transaction_template=event_pb2.LedgerTransactionTemplate(
+            description="Transfer from {{source.name}}",
+            status="posted",
+            ledger_entries=[
+                event_pb2.LedgerEntryTemplate(
+                    ledger_account_id="{{variables.source.id}}",
+                    amount=amount,
+                    direction="debit",
+                    available_balance_amount=common_pb2.BalanceCondition(gte=0),
+                ),
+                event_pb2.LedgerEntryTemplate(
+                    ledger_account_id="{{variables.target.id}}", amount=amount, direction="credit"
+                ),
+            ],
+        ),
+    )
+    return str((await client.events.CreateLedgerEventHandler(request)).ledger_event_handler.id)

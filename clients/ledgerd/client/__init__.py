@@ -16,7 +16,14 @@ from typing import Any
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
-from ledgerd.v1 import balance_pb2_grpc, hold_pb2_grpc, ledger_pb2_grpc, monitor_pb2_grpc, transaction_pb2_grpc
+from ledgerd.v1 import (
+    balance_pb2_grpc,
+    event_pb2_grpc,
+    hold_pb2_grpc,
+    ledger_pb2_grpc,
+    monitor_pb2_grpc,
+    transaction_pb2_grpc,
+)
 
 ERROR_DOMAIN = "ledgerd.v1"
 
@@ -48,6 +55,7 @@ class LedgerdClient:
         self.balances: Any = _Authorized(balance_pb2_grpc.BalanceServiceStub(self.channel), api_key)
         self.holds: Any = _Authorized(hold_pb2_grpc.HoldServiceStub(self.channel), api_key)
         self.monitors: Any = _Authorized(monitor_pb2_grpc.BalanceMonitorServiceStub(self.channel), api_key)
+        self.events: Any = _Authorized(event_pb2_grpc.EventServiceStub(self.channel), api_key)
 
     async def close(self) -> None:
         await self.channel.close()

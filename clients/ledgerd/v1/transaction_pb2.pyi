@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class LedgerTransaction(_message.Message):
-    __slots__ = ("id", "ledger_id", "description", "status", "external_id", "effective_at", "posted_at", "metadata", "ledger_entries", "created_at", "updated_at", "reverses_ledger_transaction_id", "reversed_by_ledger_transaction_id", "partially_posts_ledger_transaction_id")
+    __slots__ = ("id", "ledger_id", "description", "status", "external_id", "effective_at", "posted_at", "metadata", "ledger_entries", "created_at", "updated_at", "reverses_ledger_transaction_id", "reversed_by_ledger_transaction_id", "partially_posts_ledger_transaction_id", "ledgerable_type", "ledgerable_id")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -34,6 +34,8 @@ class LedgerTransaction(_message.Message):
     REVERSES_LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
     REVERSED_BY_LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
     PARTIALLY_POSTS_LEDGER_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    LEDGERABLE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LEDGERABLE_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     ledger_id: str
     description: str
@@ -48,7 +50,9 @@ class LedgerTransaction(_message.Message):
     reverses_ledger_transaction_id: str
     reversed_by_ledger_transaction_id: str
     partially_posts_ledger_transaction_id: str
-    def __init__(self, id: _Optional[str] = ..., ledger_id: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.LedgerTransactionStatus, str]] = ..., external_id: _Optional[str] = ..., effective_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., ledger_entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reverses_ledger_transaction_id: _Optional[str] = ..., reversed_by_ledger_transaction_id: _Optional[str] = ..., partially_posts_ledger_transaction_id: _Optional[str] = ...) -> None: ...
+    ledgerable_type: str
+    ledgerable_id: str
+    def __init__(self, id: _Optional[str] = ..., ledger_id: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.LedgerTransactionStatus, str]] = ..., external_id: _Optional[str] = ..., effective_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., posted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., ledger_entries: _Optional[_Iterable[_Union[LedgerEntry, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reverses_ledger_transaction_id: _Optional[str] = ..., reversed_by_ledger_transaction_id: _Optional[str] = ..., partially_posts_ledger_transaction_id: _Optional[str] = ..., ledgerable_type: _Optional[str] = ..., ledgerable_id: _Optional[str] = ...) -> None: ...
 
 class LedgerEntryRequest(_message.Message):
     __slots__ = ("ledger_account_id", "direction", "amount", "lock_version", "pending_balance_amount", "posted_balance_amount", "available_balance_amount", "metadata", "currency")

@@ -11,6 +11,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ledgerd.server.api.balance_service import BalanceService
+from ledgerd.server.api.event_service import EventService
 from ledgerd.server.api.hold_service import HoldService
 from ledgerd.server.api.ledger_service import LedgerService
 from ledgerd.server.api.monitor_service import BalanceMonitorService
@@ -18,6 +19,7 @@ from ledgerd.server.api.transaction_service import TransactionService
 from ledgerd.server.core.api_keys import Authenticator
 from ledgerd.server.core.balances import BalancesUseCases
 from ledgerd.server.core.coalescer import Coalescer
+from ledgerd.server.core.events import EventsUseCases
 from ledgerd.server.core.expirer import run_expirer
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
@@ -29,6 +31,8 @@ from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.v1 import (
     balance_pb2,
     balance_pb2_grpc,
+    event_pb2,
+    event_pb2_grpc,
     hold_pb2,
     hold_pb2_grpc,
     ledger_pb2,
@@ -45,6 +49,7 @@ SERVICE_NAMES = (
     balance_pb2.DESCRIPTOR.services_by_name["BalanceService"].full_name,
     hold_pb2.DESCRIPTOR.services_by_name["HoldService"].full_name,
     monitor_pb2.DESCRIPTOR.services_by_name["BalanceMonitorService"].full_name,
+    event_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
 )
 # Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED); the largest valid
 # request, a batch of 100 transactions of 1000 entries, fits well within it.
@@ -96,6 +101,7 @@ async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool =
     monitor_pb2_grpc.add_BalanceMonitorServiceServicer_to_server(
         BalanceMonitorService(MonitorsUseCases(pool, coalescer)), server
     )
+    event_pb2_grpc.add_EventServiceServicer_to_server(EventService(EventsUseCases(pool, coalescer)), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)

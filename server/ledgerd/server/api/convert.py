@@ -161,6 +161,8 @@ def ledger_transaction(value: LedgerTransaction) -> transaction_pb2.LedgerTransa
         reverses_ledger_transaction_id=str(value.reverses_ledger_transaction_id or ""),
         reversed_by_ledger_transaction_id=str(value.reversed_by_ledger_transaction_id or ""),
         partially_posts_ledger_transaction_id=str(value.partially_posts_ledger_transaction_id or ""),
+        ledgerable_type=value.ledgerable_type or "",
+        ledgerable_id=str(value.ledgerable_id or ""),
     )
 
 

@@ -97,6 +97,9 @@ class CreateLedgerTransaction(WriteDefaults):
     fingerprint: bytes
     idempotency: Idempotency[LedgerTransaction] | None = None
     reverses_ledger_transaction_id: uuid.UUID | None = None
+    # What the transaction is made from (an event handler's transaction: "ledgerable_event", its id).
+    ledgerable_type: str | None = None
+    ledgerable_id: uuid.UUID | None = None
 
     def account_ids(self, state: BatchState) -> Iterable[uuid.UUID]:
         return (e.ledger_account_id for e in self.ledger_entries)
@@ -138,6 +141,8 @@ class CreateLedgerTransaction(WriteDefaults):
             updated_at=state.now,
             ledger_entries=entries,
             reverses_ledger_transaction_id=self.reverses_ledger_transaction_id,
+            ledgerable_type=self.ledgerable_type,
+            ledgerable_id=self.ledgerable_id,
         )
         state.accept(
             Change(transaction, fingerprint=self.fingerprint, new_entries=entries, accounts=list(changed.values()))

@@ -163,6 +163,7 @@ class BatchState:
             list(ws.discarded_entries_of),
             list(ws.new_entries),
             len(ws.account_versions),
+            list(ws.ledgerable_events),
         )
 
     def restore(self, mark: tuple[Any, ...]) -> None:
@@ -183,6 +184,7 @@ class BatchState:
             ws.discarded_entries_of,
             ws.new_entries,
             versions,
+            ws.ledgerable_events,
         ) = mark
         del ws.account_versions[versions:]
         del ws.alerts[alerts:]

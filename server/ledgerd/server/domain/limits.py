@@ -30,6 +30,14 @@ batches_in_flight_max = 2
 holds_per_expiry_batch_max = 100
 hold_expiry_interval_seconds = 1.0
 
+# Event handlers: a template string, the variables of a handler, the custom data of an event (as
+# JSON, and its values), and the compiled handlers a server process keeps.
+template_text_length_max = 1000
+variables_per_handler_max = 20
+custom_data_bytes_max = 16 * 1024
+custom_data_values_max = 200
+compiled_handlers_cached_max = 10_000
+
 page_size_default = 25
 page_size_max = 1000
 

@@ -85,6 +85,9 @@ class LedgerTransaction:
     reverses_ledger_transaction_id: uuid.UUID | None = None
     reversed_by_ledger_transaction_id: uuid.UUID | None = None
     partially_posts_ledger_transaction_id: uuid.UUID | None = None
+    # What it was made from ("ledgerable_event" and the event's id), if anything.
+    ledgerable_type: str | None = None
+    ledgerable_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

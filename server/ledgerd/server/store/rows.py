@@ -101,7 +101,7 @@ def ledger_entry(row: Row) -> LedgerEntry:
 TRANSACTION_COLUMNS = """
     t.id, t.ledger_id, t.description, t.status, t.external_id, t.effective_at, t.posted_at,
     t.metadata, t.reverses_ledger_transaction_id, t.partially_posts_ledger_transaction_id, t.request_fingerprint,
-    t.created_at, t.updated_at,
+    t.created_at, t.updated_at, t.ledgerable_type, t.ledgerable_id,
     (SELECT r.id FROM ledger_transactions r
       WHERE r.reverses_ledger_transaction_id = t.id AND r.status <> 'archived') AS reversed_by_ledger_transaction_id
 """
@@ -123,6 +123,8 @@ def ledger_transaction(row: Row, entries: tuple[LedgerEntry, ...]) -> LedgerTran
         reverses_ledger_transaction_id=row["reverses_ledger_transaction_id"],
         reversed_by_ledger_transaction_id=row["reversed_by_ledger_transaction_id"],
         partially_posts_ledger_transaction_id=row["partially_posts_ledger_transaction_id"],
+        ledgerable_type=row["ledgerable_type"],
+        ledgerable_id=row["ledgerable_id"],
     )
 
 

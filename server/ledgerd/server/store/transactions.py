@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from ledgerd.server.domain.errors import invariant
+from ledgerd.server.domain.events import LedgerableEvent
 from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction, LedgerTransactionVersion
 from ledgerd.server.domain.monitors import BalanceMonitor, BalanceMonitorAlert
-from ledgerd.server.store import holds, monitors, rows
+from ledgerd.server.store import events, holds, monitors, rows
 
 Executor = Any
 
@@ -189,6 +190,7 @@ async def list_versions(
         """SELECT v.ledger_transaction_id AS id, t.ledger_id, v.description, v.status, v.external_id, v.effective_at,
                    v.posted_at, v.metadata, t.reverses_ledger_transaction_id, t.partially_posts_ledger_transaction_id,
                    t.created_at, v.created_at AS updated_at, NULL::uuid AS reversed_by_ledger_transaction_id,
+                   t.ledgerable_type, t.ledgerable_id,
                    v.version
             FROM ledger_transaction_versions v JOIN ledger_transactions t ON t.id = v.ledger_transaction_id
             WHERE v.ledger_transaction_id = $1 AND ($2::bigint IS NULL OR v.version > $2)
@@ -246,6 +248,8 @@ class WriteSet:
     # Balance monitors created or flipped (last state, by id), and the alerts of the flips.
     monitors: dict[uuid.UUID, BalanceMonitor] = field(default_factory=dict)
     alerts: list[BalanceMonitorAlert] = field(default_factory=list)
+    # Ledgerable events whose transactions this write creates (written after them).
+    ledgerable_events: list[LedgerableEvent] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (
@@ -256,6 +260,7 @@ class WriteSet:
             or self.account_versions
             or self.idempotency_keys
             or self.monitors
+            or self.ledgerable_events
         )
 
 
@@ -263,11 +268,12 @@ WRITE_SQL = """
 WITH new_transactions AS (
     INSERT INTO ledger_transactions (id, ledger_id, description, status, external_id, effective_at, posted_at,
         metadata, reverses_ledger_transaction_id, partially_posts_ledger_transaction_id, request_fingerprint,
-        created_at, updated_at)
+        created_at, ledgerable_type, ledgerable_id, updated_at)
     SELECT u.*, u.created_at FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-        $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::uuid[], $40::uuid[], $10::bytea[], $11::timestamptz[])
+        $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::uuid[], $40::uuid[], $10::bytea[], $11::timestamptz[],
+        $41::text[], $42::uuid[])
         AS u(id, ledger_id, description, status, external_id, effective_at, posted_at, metadata, reverses,
-             partially_posts, request_fingerprint, created_at)
+             partially_posts, request_fingerprint, created_at, ledgerable_type, ledgerable_id)
     RETURNING 1
 ), changed_transactions AS (
     UPDATE ledger_transactions t SET status = u.status, posted_at = u.posted_at, description = u.description,
@@ -369,6 +375,8 @@ async def write(db: Executor, ws: WriteSet) -> None:
         [r for _, _, r in ws.idempotency_keys],
         [e.discarded_at for e in ws.new_entries],
         [t.partially_posts_ledger_transaction_id for t in new_t],
+        [t.ledgerable_type for t in new_t],
+        [t.ledgerable_id for t in new_t],
     )
     invariant(
         result["changed_transactions"] == len(ws.changed_transactions),
@@ -384,3 +392,5 @@ async def write(db: Executor, ws: WriteSet) -> None:
         await holds.upsert_holds(db, list(ws.holds.values()))
     if ws.monitors or ws.alerts:
         await monitors.save(db, list(ws.monitors.values()), ws.alerts)
+    if ws.ledgerable_events:
+        await events.insert_ledgerable_events(db, ws.ledgerable_events)

@@ -137,6 +137,16 @@ CHECKS: dict[str, str] = {
         ) a ON true
         WHERE a.previous IS NOT DISTINCT FROM a.triggered OR (a.from_newest = 1 AND a.triggered <> m.triggered)
     """,
+    "every ledgerable event and the transaction made of it name each other": """
+        SELECT e.id, e.ledger_transaction_id, t.ledgerable_type, t.ledgerable_id
+        FROM ledgerable_events e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+        WHERE t.ledgerable_type IS DISTINCT FROM 'ledgerable_event' OR t.ledgerable_id IS DISTINCT FROM e.id
+           OR t.ledger_id <> e.ledger_id
+        UNION ALL
+        SELECT t.ledgerable_id, t.id, t.ledgerable_type, t.ledgerable_id FROM ledger_transactions t
+        WHERE t.ledgerable_type = 'ledgerable_event' AND NOT EXISTS (
+            SELECT 1 FROM ledgerable_events e WHERE e.id = t.ledgerable_id AND e.ledger_transaction_id = t.id)
+    """,
 }
 
 
