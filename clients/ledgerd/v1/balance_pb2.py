@@ -22,22 +22,25 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from ledgerd.v1 import common_pb2 as ledgerd_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18ledgerd/v1/balance.proto\x12\nledgerd.v1\x1a\x17ledgerd/v1/common.proto\"0\n\x12GetBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\"v\n\x15LedgerAccountBalances\x12\x19\n\x11ledger_account_id\x18\x01 \x01(\t\x12\x14\n\x0clock_version\x18\x02 \x01(\x03\x12,\n\x08\x62\x61lances\x18\x03 \x01(\x0b\x32\x1a.ledgerd.v1.LedgerBalances\"Y\n\x13GetBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x03(\x0b\x32!.ledgerd.v1.LedgerAccountBalances2`\n\x0e\x42\x61lanceService\x12N\n\x0bGetBalances\x12\x1e.ledgerd.v1.GetBalancesRequest\x1a\x1f.ledgerd.v1.GetBalancesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18ledgerd/v1/balance.proto\x12\nledgerd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17ledgerd/v1/common.proto\"\xbe\x01\n\x12GetBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\x12\"\n\x1aledger_account_category_id\x18\x02 \x01(\t\x12\x30\n\x0c\x65\x66\x66\x65\x63tive_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x12\x61s_of_lock_version\x18\x04 \x01(\x03H\x00\x88\x01\x01\x42\x15\n\x13_as_of_lock_version\"v\n\x15LedgerAccountBalances\x12\x19\n\x11ledger_account_id\x18\x01 \x01(\t\x12\x14\n\x0clock_version\x18\x02 \x01(\x03\x12,\n\x08\x62\x61lances\x18\x03 \x01(\x0b\x32\x1a.ledgerd.v1.LedgerBalances\"\xae\x01\n\x13GetBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x03(\x0b\x32!.ledgerd.v1.LedgerAccountBalances\x12S\n ledger_account_category_balances\x18\x02 \x01(\x0b\x32).ledgerd.v1.LedgerAccountCategoryBalances\"\x8f\x01\n\x1dLedgerAccountCategoryBalances\x12\"\n\x1aledger_account_category_id\x18\x01 \x01(\t\x12\x1c\n\x14ledger_account_count\x18\x02 \x01(\x03\x12,\n\x08\x62\x61lances\x18\x03 \x01(\x0b\x32\x1a.ledgerd.v1.LedgerBalances2`\n\x0e\x42\x61lanceService\x12N\n\x0bGetBalances\x12\x1e.ledgerd.v1.GetBalancesRequest\x1a\x1f.ledgerd.v1.GetBalancesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ledgerd.v1.balance_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETBALANCESREQUEST']._serialized_start=65
-  _globals['_GETBALANCESREQUEST']._serialized_end=113
-  _globals['_LEDGERACCOUNTBALANCES']._serialized_start=115
-  _globals['_LEDGERACCOUNTBALANCES']._serialized_end=233
-  _globals['_GETBALANCESRESPONSE']._serialized_start=235
-  _globals['_GETBALANCESRESPONSE']._serialized_end=324
-  _globals['_BALANCESERVICE']._serialized_start=326
-  _globals['_BALANCESERVICE']._serialized_end=422
+  _globals['_GETBALANCESREQUEST']._serialized_start=99
+  _globals['_GETBALANCESREQUEST']._serialized_end=289
+  _globals['_LEDGERACCOUNTBALANCES']._serialized_start=291
+  _globals['_LEDGERACCOUNTBALANCES']._serialized_end=409
+  _globals['_GETBALANCESRESPONSE']._serialized_start=412
+  _globals['_GETBALANCESRESPONSE']._serialized_end=586
+  _globals['_LEDGERACCOUNTCATEGORYBALANCES']._serialized_start=589
+  _globals['_LEDGERACCOUNTCATEGORYBALANCES']._serialized_end=732
+  _globals['_BALANCESERVICE']._serialized_start=734
+  _globals['_BALANCESERVICE']._serialized_end=830
 # @@protoc_insertion_point(module_scope)

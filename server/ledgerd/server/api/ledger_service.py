@@ -1,12 +1,17 @@
-"""LedgerService: ledgers and ledger accounts. Convert, call one use case, convert back."""
+"""LedgerService: ledgers and ledger accounts (categories and statements: category_methods.py).
+Convert, call one use case, convert back."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ledgerd.server.api import convert
+from ledgerd.server.api.category_methods import CategoryMethods
+from ledgerd.server.api.convert_categories import as_of
 from ledgerd.server.api.responding import respond
+from ledgerd.server.core.categories import CategoriesUseCases
 from ledgerd.server.core.currencies import resolve_exponent
+from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.interceptors.authentication import current_organization
@@ -14,9 +19,11 @@ from ledgerd.v1 import ledger_pb2 as pb
 from ledgerd.v1 import ledger_pb2_grpc
 
 
-class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, ledgers: LedgersUseCases) -> None:
+class LedgerService(CategoryMethods, ledger_pb2_grpc.LedgerServiceServicer):
+    def __init__(self, ledgers: LedgersUseCases, categories: CategoriesUseCases, history: HistoryUseCases) -> None:
         self.ledgers = ledgers
+        self.categories = categories
+        self.history = history
 
     async def CreateLedger(self, request: pb.CreateLedgerRequest, context: Any) -> pb.CreateLedgerResponse:
         violations = Violations()
@@ -110,7 +117,12 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
         )
 
     async def GetLedgerAccount(self, request: pb.GetLedgerAccountRequest, context: Any) -> pb.GetLedgerAccountResponse:
-        account = await self.ledgers.get_ledger_account(current_organization(), convert.required_id(request.id))
+        violations = Violations()
+        account_id = violations.uuid("id", request.id)
+        balances_as_of = as_of(violations, request)
+        violations.raise_if_any()
+        assert account_id is not None
+        (account,) = await self.history.get_ledger_accounts(current_organization(), [account_id], balances_as_of)
         return pb.GetLedgerAccountResponse(ledger_account=convert.ledger_account(account))
 
     async def ListLedgerAccounts(

@@ -1,0 +1,72 @@
+"""Conversion of categories, past balances and statements between ledgerd.v1 messages and domain
+values (the rest is in convert.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledgerd.server.api.convert import (
+    NORMAL_BALANCE_VALUES,
+    balances,
+    ledger_entry,
+    optional_datetime,
+    timestamp,
+)
+from ledgerd.server.domain.categories import LedgerAccountCategory
+from ledgerd.server.domain.history import AsOf, LedgerAccountStatement
+from ledgerd.server.domain.validation import Violations
+from ledgerd.v1 import balance_pb2, ledger_pb2
+
+
+def ledger_account_category(value: LedgerAccountCategory) -> ledger_pb2.LedgerAccountCategory:
+    return ledger_pb2.LedgerAccountCategory(
+        id=str(value.id),
+        ledger_id=str(value.ledger_id),
+        name=value.name,
+        description=value.description,
+        normal_balance=NORMAL_BALANCE_VALUES[value.normal_balance],
+        currency=value.currency,
+        currency_exponent=value.currency_exponent,
+        metadata=value.metadata,
+        balances=balances(value.balances),
+        ledger_account_count=value.ledger_account_count,
+        balances_effective_at=timestamp(value.balances_effective_at),
+        created_at=timestamp(value.created_at),
+        updated_at=timestamp(value.updated_at),
+    )
+
+
+def ledger_account_category_balances(value: LedgerAccountCategory) -> balance_pb2.LedgerAccountCategoryBalances:
+    return balance_pb2.LedgerAccountCategoryBalances(
+        ledger_account_category_id=str(value.id),
+        ledger_account_count=value.ledger_account_count,
+        balances=balances(value.balances),
+    )
+
+
+def ledger_account_statement(value: LedgerAccountStatement) -> ledger_pb2.LedgerAccountStatement:
+    account = value.ledger_account
+    return ledger_pb2.LedgerAccountStatement(
+        ledger_account_id=str(account.id),
+        ledger_id=str(account.ledger_id),
+        ledger_account_normal_balance=NORMAL_BALANCE_VALUES[account.normal_balance],
+        effective_at_lower_bound=timestamp(value.effective_at_lower_bound),
+        effective_at_upper_bound=timestamp(value.effective_at_upper_bound),
+        ledger_account_lock_version=account.lock_version,
+        starting_balance=balances(value.starting_balance),
+        ending_balance=balances(value.ending_balance),
+        ledger_entries=[ledger_entry(e) for e in value.ledger_entries],
+    )
+
+
+def as_of(violations: Violations, message: Any) -> AsOf:
+    """The `effective_at` and `as_of_lock_version` fields of a read: at most one of them."""
+    effective_at = optional_datetime(violations, message, "effective_at")
+    lock_version = None
+    if message.HasField("as_of_lock_version"):
+        lock_version = message.as_of_lock_version
+        if lock_version < 0:
+            violations.add("as_of_lock_version", "must not be negative")
+        if message.HasField("effective_at"):
+            violations.add("as_of_lock_version", "cannot be combined with effective_at")
+    return AsOf(effective_at, lock_version)
