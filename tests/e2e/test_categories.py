@@ -14,6 +14,7 @@ import pytest
 
 from ledgerd.client import LedgerdClient
 from ledgerd.server.core.api_keys import create_api_key
+from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
 from ledgerd.v1 import balance_pb2, ledger_pb2, transaction_pb2
 
@@ -526,3 +527,57 @@ async def test_malformed_category_requests_name_every_bad_field_and_write_nothin
     async with nothing_written(pool):
         details = await refused(call(client), INVALID, "INVALID_ARGUMENT")  # type: ignore[operator]
     assert {field for field, _ in details.field_violations} == fields
+
+
+async def test_concurrent_nestings_that_would_make_a_diamond_together_admit_exactly_one(
+    client: LedgerdClient, pool: asyncpg.Pool
+) -> None:
+    ledger = await create_ledger(client)
+    for attempt in range(10):
+        root, left, right, shared = [
+            (await create_category(client, ledger.id, f"{name} {attempt}")).id for name in ("R", "L", "Rt", "S")
+        ]
+        await nest(client, root, left)
+        await nest(client, root, right)
+        outcomes = await asyncio.gather(nest(client, left, shared), nest(client, right, shared), return_exceptions=True)
+        refusals = [o for o in outcomes if isinstance(o, grpc.aio.AioRpcError)]
+        assert len(refusals) == 1 and refusals[0].code() == PRECONDITION, outcomes
+    await assert_verified(pool)
+
+
+async def test_verify_finds_a_closure_that_drifted_from_the_memberships(
+    client: LedgerdClient, pool: asyncpg.Pool
+) -> None:
+    ledger = await create_ledger(client)
+    wallet = (await create_account(client, ledger.id, "Wallet")).id
+    parent, child, other = [(await create_category(client, ledger.id, n)).id for n in ("Parent", "Child", "Other")]
+    await nest(client, parent, child)
+    await nest(client, parent, other)
+    await add_account(client, child, wallet)
+    await assert_verified(pool)
+    closure_row = (uuid.UUID(parent), uuid.UUID(wallet))
+    async with pool.acquire() as connection:
+        await connection.execute(
+            """DELETE FROM ledger_account_category_closure
+               WHERE ledger_account_category_id = $1 AND ledger_account_id = $2""",
+            *closure_row,
+        )
+        # A second path to the wallet, written behind the server's back: a diamond.
+        await connection.execute(
+            "INSERT INTO ledger_account_category_accounts VALUES ($1, $2, now())", uuid.UUID(other), uuid.UUID(wallet)
+        )
+        try:
+            found = {check: rows for check, rows in (await verify(pool)).items() if rows}
+        finally:
+            await connection.execute(
+                "DELETE FROM ledger_account_category_accounts WHERE ledger_account_category_id = $1", uuid.UUID(other)
+            )
+            await connection.execute("INSERT INTO ledger_account_category_closure VALUES ($1, $2)", *closure_row)
+    assert set(found) == {
+        "category closures equal the recomputation from the direct memberships",
+        "no category reaches an account or a category twice, or itself",
+    }
+    assert {
+        (r["id"], r["reached_id"]) for r in found["no category reaches an account or a category twice, or itself"]
+    } == {closure_row}
+    await assert_verified(pool)
