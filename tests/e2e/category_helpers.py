@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -13,16 +11,10 @@ from ledgerd.server.core.verify import verify
 from ledgerd.v1 import balance_pb2, ledger_pb2
 
 from .ledger_helpers import CREDIT_NORMAL
+from .test_tenancy import nobody_writes
 
-# Every table a category call may write.
-CATEGORY_TABLES = (
-    "ledger_account_categories",
-    "ledger_account_category_accounts",
-    "ledger_account_category_categories",
-    "ledger_account_category_paths",
-    "ledger_account_category_closure",
-    "idempotency_keys",
-)
+# Asserts that the calls inside write no row of any table (the category tables included).
+nothing_written = nobody_writes
 
 
 async def create_category(
@@ -69,19 +61,6 @@ async def category_balances(
 ) -> balance_pb2.LedgerAccountCategoryBalances:
     request = balance_pb2.GetBalancesRequest(ledger_account_category_id=category_id, **fields)
     return (await client.balances.GetBalances(request)).ledger_account_category_balances
-
-
-async def row_counts(pool: asyncpg.Pool) -> dict[str, int]:
-    async with pool.acquire() as connection:
-        return {table: await connection.fetchval(f"SELECT count(*) FROM {table}") for table in CATEGORY_TABLES}
-
-
-@asynccontextmanager
-async def nothing_written(pool: asyncpg.Pool) -> AsyncIterator[None]:
-    """Asserts that the calls inside add or remove no row of any category table."""
-    before = await row_counts(pool)
-    yield
-    assert await row_counts(pool) == before
 
 
 async def assert_verified(pool: asyncpg.Pool) -> None:

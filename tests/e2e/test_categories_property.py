@@ -101,24 +101,25 @@ def run_sequence(target: str, api_key: str, steps: list[tuple[str, int, int]]) -
     with grpc.insecure_channel(target) as channel:
         ledgers = ledger_pb2_grpc.LedgerServiceStub(channel)
         ledger = ledgers.CreateLedger(ledger_pb2.CreateLedgerRequest(name="Graph"), metadata=metadata).ledger
-        categories = [
-            ledgers.CreateLedgerAccountCategory(
-                ledger_pb2.CreateLedgerAccountCategoryRequest(
-                    ledger_id=ledger.id, name=f"C{i}", normal_balance=1, currency="USD"
-                ),
-                metadata=metadata,
-            ).ledger_account_category.id
-            for i in range(CATEGORIES)
-        ]
-        accounts = [
-            ledgers.CreateLedgerAccount(
-                ledger_pb2.CreateLedgerAccountRequest(
-                    ledger_id=ledger.id, name=f"A{i}", normal_balance=1, currency="USD"
-                ),
-                metadata=metadata,
-            ).ledger_account.id
-            for i in range(ACCOUNTS)
-        ]
+
+        def created(kind: str, count: int) -> list[str]:
+            """`count` new ledger accounts or categories (kind "LedgerAccount" or "LedgerAccountCategory")."""
+            request = getattr(ledger_pb2, f"Create{kind}Request")
+            call = getattr(ledgers, f"Create{kind}")
+            responses = [
+                call(
+                    request(ledger_id=ledger.id, name=f"{kind} {i}", normal_balance=1, currency="USD"),
+                    metadata=metadata,
+                )
+                for i in range(count)
+            ]
+            return [
+                getattr(r, "ledger_account_category" if kind.endswith("Category") else "ledger_account").id
+                for r in responses
+            ]
+
+        categories = created("LedgerAccountCategory", CATEGORIES)
+        accounts = created("LedgerAccount", ACCOUNTS)
         model = Model()
         for kind, first, second in steps:
             parent = categories[first]

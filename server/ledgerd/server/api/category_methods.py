@@ -3,8 +3,6 @@ ledger_service.py inherits them). Convert, call one use case, convert back."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -12,21 +10,25 @@ from google.protobuf.message import Message
 from ledgerd.server.api import convert
 from ledgerd.server.api.convert_categories import ledger_account_category, ledger_account_statement
 from ledgerd.server.api.responding import respond
-from ledgerd.server.core.categories import CategoriesUseCases, Category, NewCategory
-from ledgerd.server.core.currencies import resolve_exponent
+from ledgerd.server.core import categories as core
+from ledgerd.server.core.categories import CategoriesUseCases, MembershipChange, NewCategory
 from ledgerd.server.core.history import HistoryUseCases
-from ledgerd.server.core.idempotency import Idempotency, Replay
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.interceptors.authentication import current_organization
 from ledgerd.v1 import ledger_pb2 as pb
 
 R = TypeVar("R", bound=Message)
-# A membership change: (organization, category id, member id, idempotency) -> the category after.
-Change = Callable[[uuid.UUID, uuid.UUID, uuid.UUID, Idempotency[Category] | None], Awaitable[Category | Replay]]
 
 
-async def _membership_change(method: str, request: Any, member_field: str, response_type: type[R], change: Change) -> R:
+async def _membership_change(
+    categories: CategoriesUseCases,
+    method: str,
+    request: Any,
+    member_field: str,
+    response_type: type[R],
+    change: MembershipChange,
+) -> R:
     """The shape all four membership RPCs share: two ids and an idempotency key in, the category out."""
     violations = Violations()
     category_id = violations.uuid("ledger_account_category_id", request.ledger_account_category_id)
@@ -39,7 +41,7 @@ async def _membership_change(method: str, request: Any, member_field: str, respo
         method,
         request,
         response_type,
-        lambda idempotency: change(organization, category_id, member_id, idempotency),
+        lambda idempotency: categories.change_membership(change, organization, category_id, member_id, idempotency),
         lambda category: response_type(ledger_account_category=ledger_account_category(category)),
     )
 
@@ -52,13 +54,7 @@ class CategoryMethods:
         self, request: pb.CreateLedgerAccountCategoryRequest, context: Any
     ) -> pb.CreateLedgerAccountCategoryResponse:
         violations = Violations()
-        ledger_id = violations.uuid("ledger_id", request.ledger_id)
-        convert.common_fields(violations, request, name_required=True)
-        normal_balance = convert.normal_balance(violations, "normal_balance", request.normal_balance)
-        exponent = 0
-        if violations.currency("currency", request.currency):
-            given = request.currency_exponent if request.HasField("currency_exponent") else None
-            exponent = resolve_exponent(request.currency, given, violations)
+        ledger_id, normal_balance, exponent = convert.balance_holder_shape(violations, request)
         if len(request.ledger_account_category_ids) > limits.category_parents_max:
             violations.add(
                 "ledger_account_category_ids",
@@ -134,44 +130,48 @@ class CategoryMethods:
         self, request: pb.AddLedgerAccountToCategoryRequest, context: Any
     ) -> pb.AddLedgerAccountToCategoryResponse:
         return await _membership_change(
+            self.categories,
             "AddLedgerAccountToCategory",
             request,
             "ledger_account_id",
             pb.AddLedgerAccountToCategoryResponse,
-            self.categories.add_account,
+            core.add_account,
         )
 
     async def RemoveLedgerAccountFromCategory(
         self, request: pb.RemoveLedgerAccountFromCategoryRequest, context: Any
     ) -> pb.RemoveLedgerAccountFromCategoryResponse:
         return await _membership_change(
+            self.categories,
             "RemoveLedgerAccountFromCategory",
             request,
             "ledger_account_id",
             pb.RemoveLedgerAccountFromCategoryResponse,
-            self.categories.remove_account,
+            core.remove_account,
         )
 
     async def AddCategoryToCategory(
         self, request: pb.AddCategoryToCategoryRequest, context: Any
     ) -> pb.AddCategoryToCategoryResponse:
         return await _membership_change(
+            self.categories,
             "AddCategoryToCategory",
             request,
             "nested_ledger_account_category_id",
             pb.AddCategoryToCategoryResponse,
-            self.categories.add_category,
+            core.add_category,
         )
 
     async def RemoveCategoryFromCategory(
         self, request: pb.RemoveCategoryFromCategoryRequest, context: Any
     ) -> pb.RemoveCategoryFromCategoryResponse:
         return await _membership_change(
+            self.categories,
             "RemoveCategoryFromCategory",
             request,
             "nested_ledger_account_category_id",
             pb.RemoveCategoryFromCategoryResponse,
-            self.categories.remove_category,
+            core.remove_category,
         )
 
     async def GetLedgerAccountStatement(

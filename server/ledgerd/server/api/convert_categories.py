@@ -7,6 +7,7 @@ from typing import Any
 
 from ledgerd.server.api.convert import (
     NORMAL_BALANCE_VALUES,
+    balance_holder_fields,
     balances,
     ledger_entry,
     optional_datetime,
@@ -20,19 +21,9 @@ from ledgerd.v1 import balance_pb2, ledger_pb2
 
 def ledger_account_category(value: LedgerAccountCategory) -> ledger_pb2.LedgerAccountCategory:
     return ledger_pb2.LedgerAccountCategory(
-        id=str(value.id),
-        ledger_id=str(value.ledger_id),
-        name=value.name,
-        description=value.description,
-        normal_balance=NORMAL_BALANCE_VALUES[value.normal_balance],
-        currency=value.currency,
-        currency_exponent=value.currency_exponent,
-        metadata=value.metadata,
-        balances=balances(value.balances),
+        **balance_holder_fields(value),
         ledger_account_count=value.ledger_account_count,
         balances_effective_at=timestamp(value.balances_effective_at),
-        created_at=timestamp(value.created_at),
-        updated_at=timestamp(value.updated_at),
     )
 
 

@@ -10,7 +10,6 @@ from ledgerd.server.api.category_methods import CategoryMethods
 from ledgerd.server.api.convert_categories import as_of
 from ledgerd.server.api.responding import respond
 from ledgerd.server.core.categories import CategoriesUseCases
-from ledgerd.server.core.currencies import resolve_exponent
 from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.domain.validation import Violations
@@ -84,13 +83,7 @@ class LedgerService(CategoryMethods, ledger_pb2_grpc.LedgerServiceServicer):
         self, request: pb.CreateLedgerAccountRequest, context: Any
     ) -> pb.CreateLedgerAccountResponse:
         violations = Violations()
-        ledger_id = violations.uuid("ledger_id", request.ledger_id)
-        convert.common_fields(violations, request, name_required=True)
-        normal_balance = convert.normal_balance(violations, "normal_balance", request.normal_balance)
-        exponent = 0
-        if violations.currency("currency", request.currency):
-            given = request.currency_exponent if request.HasField("currency_exponent") else None
-            exponent = resolve_exponent(request.currency, given, violations)
+        ledger_id, normal_balance, exponent = convert.balance_holder_shape(violations, request)
         violations.raise_if_any()
         assert ledger_id is not None
         organization = current_organization()

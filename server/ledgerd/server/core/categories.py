@@ -73,7 +73,7 @@ async def _with_sums(
 async def _nest(connection: asyncpg.Connection, parent: Category, child: Category, now: datetime) -> None:
     """Nests `child` in `parent` (the ledger's membership lock is held); idempotent."""
     check_member(parent, _as_member(child))
-    if await store.has_nested(connection, parent.id, child.id):
+    if await store.has_member(connection, "category", parent.id, child.id):
         return
     parent_ancestors = await store.ancestors(connection, parent.id)
     child_descendants = await store.descendants(connection, child.id)
@@ -159,12 +159,13 @@ class CategoriesUseCases:
             found = Page.of(rows, page.size)
             return Page(await _with_sums(connection, found.items, None), found.next_page_token)
 
-    async def _change(
+    async def change_membership(
         self,
+        change: MembershipChange,
         organization_id: uuid.UUID,
         category_id: uuid.UUID,
+        member_id: uuid.UUID,
         idempotency: Idempotency[Category] | None,
-        change: Callable[[asyncpg.Connection, Category, datetime], Awaitable[None]],
     ) -> Category | Replay:
         """Runs one membership change of the category under its ledger's lock; answers the
         category after it, with its balances."""
@@ -172,87 +173,68 @@ class CategoriesUseCases:
         async def run(connection: asyncpg.Connection) -> Category:
             (category,) = await _categories(connection, organization_id, [category_id])
             await store.lock_memberships(connection, category.ledger_id)
-            await change(connection, category, utcnow())
+            await change(connection, organization_id, category, member_id, utcnow())
             (category,) = await _categories(connection, organization_id, [category_id])
             (category,) = await _with_sums(connection, [category], None)
             return category
 
         return await run_idempotent(self.pool, organization_id, idempotency, run)
 
-    async def _account(
-        self, connection: asyncpg.Connection, organization_id: uuid.UUID, account_id: uuid.UUID
-    ) -> Member:
-        account = await ledgers_store.get_ledger_account(connection, organization_id, account_id)
-        if account is None:
-            raise account_not_found(account_id)
-        return Member("ledger account", account.id, account.ledger_id, account.currency, account.currency_exponent)
 
-    async def add_account(
-        self,
-        organization_id: uuid.UUID,
-        category_id: uuid.UUID,
-        account_id: uuid.UUID,
-        idempotency: Idempotency[Category] | None,
-    ) -> Category | Replay:
-        async def add(connection: asyncpg.Connection, category: Category, now: datetime) -> None:
-            check_member(category, await self._account(connection, organization_id, account_id))
-            if await store.has_account(connection, category.id, account_id):
-                return
-            ancestors = await store.ancestors(connection, category.id)
-            facts = AccountAdditionFacts(
-                reachers=await store.reachers(connection, ancestors, account_id),
-                account_counts=await store.account_counts(connection, ancestors),
-            )
-            check_account_addition(category.id, account_id, facts)
-            await store.add_account(connection, category.id, ancestors, account_id, now)
-            await store.touch(connection, category.id, now)
+# --- the membership changes: each runs under the ledger's membership lock ----------------------
 
-        return await self._change(organization_id, category_id, idempotency, add)
+# (connection, organization, category changed, member id, now): raises to refuse.
+MembershipChange = Callable[[asyncpg.Connection, uuid.UUID, Category, uuid.UUID, datetime], Awaitable[None]]
 
-    async def remove_account(
-        self,
-        organization_id: uuid.UUID,
-        category_id: uuid.UUID,
-        account_id: uuid.UUID,
-        idempotency: Idempotency[Category] | None,
-    ) -> Category | Replay:
-        async def remove(connection: asyncpg.Connection, category: Category, now: datetime) -> None:
-            await self._account(connection, organization_id, account_id)
-            if not await store.has_account(connection, category.id, account_id):
-                return
-            ancestors = await store.ancestors(connection, category.id)
-            await store.remove_account(connection, category.id, ancestors, account_id)
-            await store.touch(connection, category.id, now)
 
-        return await self._change(organization_id, category_id, idempotency, remove)
+async def _account(connection: asyncpg.Connection, organization_id: uuid.UUID, account_id: uuid.UUID) -> Member:
+    account = await ledgers_store.get_ledger_account(connection, organization_id, account_id)
+    if account is None:
+        raise account_not_found(account_id)
+    return Member("ledger account", account.id, account.ledger_id, account.currency, account.currency_exponent)
 
-    async def add_category(
-        self,
-        organization_id: uuid.UUID,
-        parent_id: uuid.UUID,
-        child_id: uuid.UUID,
-        idempotency: Idempotency[Category] | None,
-    ) -> Category | Replay:
-        async def add(connection: asyncpg.Connection, parent: Category, now: datetime) -> None:
-            (child,) = await _categories(connection, organization_id, [child_id])
-            await _nest(connection, parent, child, now)
 
-        return await self._change(organization_id, parent_id, idempotency, add)
+async def add_account(
+    connection: asyncpg.Connection, organization_id: uuid.UUID, category: Category, account_id: uuid.UUID, now: datetime
+) -> None:
+    check_member(category, await _account(connection, organization_id, account_id))
+    if await store.has_member(connection, "account", category.id, account_id):
+        return
+    ancestors = await store.ancestors(connection, category.id)
+    facts = AccountAdditionFacts(
+        reachers=await store.reachers(connection, ancestors, account_id),
+        account_counts=await store.account_counts(connection, ancestors),
+    )
+    check_account_addition(category.id, account_id, facts)
+    await store.add_account(connection, category.id, ancestors, account_id, now)
+    await store.touch(connection, category.id, now)
 
-    async def remove_category(
-        self,
-        organization_id: uuid.UUID,
-        parent_id: uuid.UUID,
-        child_id: uuid.UUID,
-        idempotency: Idempotency[Category] | None,
-    ) -> Category | Replay:
-        async def remove(connection: asyncpg.Connection, parent: Category, now: datetime) -> None:
-            await _categories(connection, organization_id, [child_id])
-            if not await store.has_nested(connection, parent.id, child_id):
-                return
-            parent_ancestors = await store.ancestors(connection, parent.id)
-            child_descendants = await store.descendants(connection, child_id)
-            await store.remove_nested(connection, parent.id, parent_ancestors, child_id, child_descendants)
-            await store.touch(connection, parent.id, now)
 
-        return await self._change(organization_id, parent_id, idempotency, remove)
+async def remove_account(
+    connection: asyncpg.Connection, organization_id: uuid.UUID, category: Category, account_id: uuid.UUID, now: datetime
+) -> None:
+    await _account(connection, organization_id, account_id)
+    if not await store.has_member(connection, "account", category.id, account_id):
+        return
+    ancestors = await store.ancestors(connection, category.id)
+    await store.remove_account(connection, category.id, ancestors, account_id)
+    await store.touch(connection, category.id, now)
+
+
+async def add_category(
+    connection: asyncpg.Connection, organization_id: uuid.UUID, parent: Category, child_id: uuid.UUID, now: datetime
+) -> None:
+    (child,) = await _categories(connection, organization_id, [child_id])
+    await _nest(connection, parent, child, now)
+
+
+async def remove_category(
+    connection: asyncpg.Connection, organization_id: uuid.UUID, parent: Category, child_id: uuid.UUID, now: datetime
+) -> None:
+    await _categories(connection, organization_id, [child_id])
+    if not await store.has_member(connection, "category", parent.id, child_id):
+        return
+    parent_ancestors = await store.ancestors(connection, parent.id)
+    child_descendants = await store.descendants(connection, child_id)
+    await store.remove_nested(connection, parent.id, parent_ancestors, child_id, child_descendants)
+    await store.touch(connection, parent.id, now)

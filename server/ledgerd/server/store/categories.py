@@ -24,18 +24,24 @@ MEMBERSHIP_LOCK_CLASS = 0x6C616363  # "lacc"
 SAMPLES_MAX = 2
 
 
+# The columns of ledger_account_categories taken as they are (named as the domain's fields).
+CATEGORY_COLUMNS = (
+    "id",
+    "ledger_id",
+    "name",
+    "description",
+    "currency",
+    "currency_exponent",
+    "metadata",
+    "created_at",
+    "updated_at",
+)
+
+
 def category(row: Mapping[str, Any]) -> LedgerAccountCategory:
     return LedgerAccountCategory(
-        id=row["id"],
-        ledger_id=row["ledger_id"],
-        name=row["name"],
-        description=row["description"],
+        **{column: row[column] for column in CATEGORY_COLUMNS},
         normal_balance=NormalBalance(row["normal_balance"]),
-        currency=row["currency"],
-        currency_exponent=row["currency_exponent"],
-        metadata=row["metadata"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
     )
 
 
@@ -182,26 +188,17 @@ async def account_counts(db: Executor, category_ids: Iterable[uuid.UUID]) -> dic
     return {c: found.get(c, 0) for c in ids}
 
 
-async def has_account(db: Executor, category_id: uuid.UUID, account_id: uuid.UUID) -> bool:
-    return bool(
-        await db.fetchval(
-            """SELECT true FROM ledger_account_category_accounts
-               WHERE ledger_account_category_id = $1 AND ledger_account_id = $2""",
-            category_id,
-            account_id,
-        )
-    )
+# Whether a category directly contains a member, by kind of member.
+MEMBERSHIP_SQL = {
+    "account": """SELECT true FROM ledger_account_category_accounts
+                  WHERE ledger_account_category_id = $1 AND ledger_account_id = $2""",
+    "category": """SELECT true FROM ledger_account_category_categories
+                   WHERE parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
+}
 
 
-async def has_nested(db: Executor, parent_id: uuid.UUID, child_id: uuid.UUID) -> bool:
-    return bool(
-        await db.fetchval(
-            """SELECT true FROM ledger_account_category_categories
-               WHERE parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
-            parent_id,
-            child_id,
-        )
-    )
+async def has_member(db: Executor, kind: str, category_id: uuid.UUID, member_id: uuid.UUID) -> bool:
+    return bool(await db.fetchval(MEMBERSHIP_SQL[kind], category_id, member_id))
 
 
 async def reachers(db: Executor, category_ids: Iterable[uuid.UUID], account_id: uuid.UUID) -> list[uuid.UUID]:
