@@ -42,7 +42,9 @@ class LedgerServiceStub:
     ERROR_REASON_CATEGORY_CYCLE. A category's members share its ledger (else
     ERROR_REASON_LEDGER_MISMATCH) and its currency and currency_exponent (else
     ERROR_REASON_CURRENCY_MISMATCH). Membership changes are idempotent: adding a direct member again
-    or removing a non-member changes nothing and answers the category. A category's balances are
+    or removing a non-member changes nothing and answers the category. A membership change costs
+    the same whatever the category's size (it answers the category without its balances). A
+    category's balances are
     the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
     uses the category's normal_balance. A sum outside the int64 range is
     FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.
@@ -153,7 +155,9 @@ class LedgerServiceServicer:
     ERROR_REASON_CATEGORY_CYCLE. A category's members share its ledger (else
     ERROR_REASON_LEDGER_MISMATCH) and its currency and currency_exponent (else
     ERROR_REASON_CURRENCY_MISMATCH). Membership changes are idempotent: adding a direct member again
-    or removing a non-member changes nothing and answers the category. A category's balances are
+    or removing a non-member changes nothing and answers the category. A membership change costs
+    the same whatever the category's size (it answers the category without its balances). A
+    category's balances are
     the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
     uses the category's normal_balance. A sum outside the int64 range is
     FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.
@@ -380,7 +384,9 @@ class LedgerService:
     ERROR_REASON_CATEGORY_CYCLE. A category's members share its ledger (else
     ERROR_REASON_LEDGER_MISMATCH) and its currency and currency_exponent (else
     ERROR_REASON_CURRENCY_MISMATCH). Membership changes are idempotent: adding a direct member again
-    or removing a non-member changes nothing and answers the category. A category's balances are
+    or removing a non-member changes nothing and answers the category. A membership change costs
+    the same whatever the category's size (it answers the category without its balances). A
+    category's balances are
     the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
     uses the category's normal_balance. A sum outside the int64 range is
     FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.

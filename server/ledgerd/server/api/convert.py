@@ -114,7 +114,7 @@ def balance_holder_fields(value: Any) -> dict[str, Any]:
         "currency": value.currency,
         "currency_exponent": value.currency_exponent,
         "metadata": value.metadata,
-        "balances": balances(value.balances),
+        "balances": None if value.balances is None else balances(value.balances),
         "created_at": timestamp(value.created_at),
         "updated_at": timestamp(value.updated_at),
     }

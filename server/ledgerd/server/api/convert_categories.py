@@ -14,6 +14,7 @@ from ledgerd.server.api.convert import (
     timestamp,
 )
 from ledgerd.server.domain.categories import LedgerAccountCategory
+from ledgerd.server.domain.errors import invariant
 from ledgerd.server.domain.history import AsOf, LedgerAccountStatement
 from ledgerd.server.domain.validation import Violations
 from ledgerd.v1 import balance_pb2, ledger_pb2
@@ -28,10 +29,11 @@ def ledger_account_category(value: LedgerAccountCategory) -> ledger_pb2.LedgerAc
 
 
 def ledger_account_category_balances(value: LedgerAccountCategory) -> balance_pb2.LedgerAccountCategoryBalances:
+    invariant(value.balances is not None, f"category {value.id} answered without its balances")
     return balance_pb2.LedgerAccountCategoryBalances(
         ledger_account_category_id=str(value.id),
         ledger_account_count=value.ledger_account_count,
-        balances=balances(value.balances),
+        balances=balances(value.balances) if value.balances is not None else None,
     )
 
 

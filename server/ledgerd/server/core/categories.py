@@ -5,7 +5,7 @@ rules of domain.categories, then adds or removes the closure pairs its one path 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +15,7 @@ from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.idempotency import Idempotency, Replay, run_idempotent
 from ledgerd.server.core.ledgers import account_not_found, ledger_not_found
 from ledgerd.server.core.paging import Page, PageRequest
-from ledgerd.server.domain.balances import NormalBalance
+from ledgerd.server.domain.balances import BalanceTotals, NormalBalance
 from ledgerd.server.domain.categories import (
     AccountAdditionFacts,
     LedgerAccountCategory,
@@ -89,7 +89,12 @@ async def _nest(connection: asyncpg.Connection, parent: Category, child: Categor
     )
     check_nesting(parent.id, child.id, facts)
     await store.add_nested(connection, parent.id, parent_ancestors, child.id, child_descendants, now)
-    await store.touch(connection, parent.id, now)
+    await store.touch(connection, _upward(parent.id, parent_ancestors), child_count, now)
+
+
+def _upward(category_id: uuid.UUID, ancestors: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """The category, then its other ancestors."""
+    return [category_id, *(a for a in ancestors if a != category_id)]
 
 
 class CategoriesUseCases:
@@ -115,6 +120,7 @@ class CategoriesUseCases:
                 dict(new.metadata),
                 now,
                 now,
+                totals=BalanceTotals(),  # no members yet
             )
             await store.insert_category(connection, category)
             if parents:
@@ -168,14 +174,14 @@ class CategoriesUseCases:
         idempotency: Idempotency[Category] | None,
     ) -> Category | Replay:
         """Runs one membership change of the category under its ledger's lock; answers the
-        category after it, with its balances."""
+        category after it, with its ledger_account_count but without its balances: a change costs
+        the same whatever the category's size (the balances are a read of their own)."""
 
         async def run(connection: asyncpg.Connection) -> Category:
             (category,) = await _categories(connection, organization_id, [category_id])
             await store.lock_memberships(connection, category.ledger_id)
             await change(connection, organization_id, category, member_id, utcnow())
             (category,) = await _categories(connection, organization_id, [category_id])
-            (category,) = await _with_sums(connection, [category], None)
             return category
 
         return await run_idempotent(self.pool, organization_id, idempotency, run)
@@ -207,7 +213,7 @@ async def add_account(
     )
     check_account_addition(category.id, account_id, facts)
     await store.add_account(connection, category.id, ancestors, account_id, now)
-    await store.touch(connection, category.id, now)
+    await store.touch(connection, _upward(category.id, ancestors), 1, now)
 
 
 async def remove_account(
@@ -218,7 +224,7 @@ async def remove_account(
         return
     ancestors = await store.ancestors(connection, category.id)
     await store.remove_account(connection, category.id, ancestors, account_id)
-    await store.touch(connection, category.id, now)
+    await store.touch(connection, _upward(category.id, ancestors), -1, now)
 
 
 async def add_category(
@@ -236,5 +242,6 @@ async def remove_category(
         return
     parent_ancestors = await store.ancestors(connection, parent.id)
     child_descendants = await store.descendants(connection, child_id)
+    (child_count,) = (await store.account_counts(connection, [child_id])).values()
     await store.remove_nested(connection, parent.id, parent_ancestors, child_id, child_descendants)
-    await store.touch(connection, parent.id, now)
+    await store.touch(connection, _upward(parent.id, parent_ancestors), -child_count, now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ledgerd.server.domain import limits
@@ -30,14 +30,16 @@ class LedgerAccountCategory:
     metadata: dict[str, str]
     created_at: datetime
     updated_at: datetime
-    # The sums over the accounts it reaches, and how many those are.
-    totals: BalanceTotals = field(default_factory=BalanceTotals)
+    # How many accounts it reaches; and the sums of their totals, when computed (None: not read).
     ledger_account_count: int = 0
+    totals: BalanceTotals | None = None
     # Set when the totals are as of an effective time.
     balances_effective_at: datetime | None = None
 
     @property
-    def balances(self) -> LedgerBalances:
+    def balances(self) -> LedgerBalances | None:
+        if self.totals is None:
+            return None
         return LedgerBalances.of(self.totals, self.normal_balance, self.currency, self.currency_exponent)
 
 

@@ -33,6 +33,7 @@ CATEGORY_COLUMNS = (
     "currency",
     "currency_exponent",
     "metadata",
+    "ledger_account_count",
     "created_at",
     "updated_at",
 )
@@ -53,8 +54,8 @@ async def lock_memberships(db: Executor, ledger_id: uuid.UUID) -> None:
 async def insert_category(db: Executor, value: LedgerAccountCategory) -> None:
     await db.execute(
         """INSERT INTO ledger_account_categories (id, ledger_id, name, description, normal_balance, currency,
-               currency_exponent, metadata, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)""",
+               currency_exponent, metadata, ledger_account_count, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)""",
         value.id,
         value.ledger_id,
         value.name,
@@ -83,10 +84,6 @@ async def get_categories(
         organization_id,
     )
     return {r["id"]: category(r) for r in records}
-
-
-async def touch(db: Executor, category_id: uuid.UUID, now: datetime) -> None:
-    await db.execute("UPDATE ledger_account_categories SET updated_at = $2 WHERE id = $1", category_id, now)
 
 
 async def list_categories(
@@ -178,14 +175,27 @@ async def descendants(db: Executor, category_id: uuid.UUID) -> dict[uuid.UUID, i
 
 
 async def account_counts(db: Executor, category_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
-    ids = list(category_ids)
+    """How many accounts each category reaches (the stored count: no closure is counted)."""
     records = await db.fetch(
-        """SELECT ledger_account_category_id AS id, count(*) AS accounts FROM ledger_account_category_closure
-           WHERE ledger_account_category_id = ANY($1::uuid[]) GROUP BY 1""",
-        ids,
+        "SELECT id, ledger_account_count FROM ledger_account_categories WHERE id = ANY($1::uuid[])", list(category_ids)
     )
-    found = {r["id"]: r["accounts"] for r in records}
-    return {c: found.get(c, 0) for c in ids}
+    return {r["id"]: r["ledger_account_count"] for r in records}
+
+
+async def touch(db: Executor, category_ids: Iterable[uuid.UUID], accounts_added: int, now: datetime) -> None:
+    """After a membership change of the first of `category_ids` (the others: its ancestors):
+    each now reaches `accounts_added` more accounts (fewer when negative); the first changed now."""
+    ids = list(category_ids)
+    await db.execute(
+        """UPDATE ledger_account_categories
+           SET ledger_account_count = ledger_account_count + $2,
+               updated_at = CASE WHEN id = $3 THEN $4 ELSE updated_at END
+           WHERE id = ANY($1::uuid[])""",
+        ids,
+        accounts_added,
+        ids[0],
+        now,
+    )
 
 
 # Whether a category directly contains a member, by kind of member.

@@ -158,6 +158,12 @@ CHECKS: dict[str, str] = {
         {CATEGORY_WALK}
         SELECT ancestor AS id, descendant, depth FROM walk WHERE depth > {limits.category_nesting_depth_max}
     """,
+    "a category's stored ledger_account_count is the size of its closure": """
+        SELECT c.id, c.ledger_account_count, count(x.ledger_account_id) AS reached
+        FROM ledger_account_categories c
+        LEFT JOIN ledger_account_category_closure x ON x.ledger_account_category_id = c.id
+        GROUP BY c.id HAVING c.ledger_account_count <> count(x.ledger_account_id)
+    """,
     "category members share the category's ledger and currency": """
         SELECT c.id, a.id AS member_id FROM ledger_account_categories c
         JOIN ledger_account_category_accounts m ON m.ledger_account_category_id = c.id

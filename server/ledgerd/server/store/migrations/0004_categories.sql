@@ -18,6 +18,9 @@ CREATE TABLE ledger_account_categories (
     currency           text NOT NULL CONSTRAINT ledger_account_categories_currency_format CHECK (currency ~ '^[A-Z0-9_]{1,16}$'),
     currency_exponent  smallint NOT NULL CONSTRAINT ledger_account_categories_currency_exponent_range CHECK (currency_exponent BETWEEN 0 AND 18),
     metadata           jsonb NOT NULL,
+    -- How many accounts it reaches: kept by the membership changes (never by balance writes), so
+    -- the size limit is checked without counting the closure.
+    ledger_account_count  bigint NOT NULL CONSTRAINT ledger_account_categories_ledger_account_count_nonnegative CHECK (ledger_account_count >= 0),
     created_at         timestamptz NOT NULL,
     updated_at         timestamptz NOT NULL
 );
