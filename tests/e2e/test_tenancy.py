@@ -59,6 +59,11 @@ TABLES = (
     "ledger_account_versions",
     "holds",
     "idempotency_keys",
+    "ledger_account_categories",
+    "ledger_account_category_accounts",
+    "ledger_account_category_categories",
+    "ledger_account_category_paths",
+    "ledger_account_category_closure",
 )
 
 

@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from ledgerd.v1 import common_pb2 as ledgerd_dot_v1_dot_common__pb2
 from ledgerd.v1 import monitor_pb2 as ledgerd_dot_v1_dot_monitor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18ledgerd/v1/balance.proto\x12\nledgerd.v1\x1a\x17ledgerd/v1/common.proto\x1a\x18ledgerd/v1/monitor.proto\"0\n\x12GetBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\"v\n\x15LedgerAccountBalances\x12\x19\n\x11ledger_account_id\x18\x01 \x01(\t\x12\x14\n\x0clock_version\x18\x02 \x01(\x03\x12,\n\x08\x62\x61lances\x18\x03 \x01(\x0b\x32\x1a.ledgerd.v1.LedgerBalances\"Y\n\x13GetBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x03(\x0b\x32!.ledgerd.v1.LedgerAccountBalances\"\xc2\x01\n\x14WatchBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\x12T\n\x13\x61\x66ter_lock_versions\x18\x02 \x03(\x0b\x32\x37.ledgerd.v1.WatchBalancesRequest.AfterLockVersionsEntry\x1a\x38\n\x16\x41\x66terLockVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xd7\x01\n\x15WatchBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x01(\x0b\x32!.ledgerd.v1.LedgerAccountBalances\x12\x1d\n\x15ledger_transaction_id\x18\x02 \x01(\t\x12[\n%ledger_account_balance_monitor_alerts\x18\x03 \x03(\x0b\x32,.ledgerd.v1.LedgerAccountBalanceMonitorAlert2\xb8\x01\n\x0e\x42\x61lanceService\x12N\n\x0bGetBalances\x12\x1e.ledgerd.v1.GetBalancesRequest\x1a\x1f.ledgerd.v1.GetBalancesResponse\x12V\n\rWatchBalances\x12 .ledgerd.v1.WatchBalancesRequest\x1a!.ledgerd.v1.WatchBalancesResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18ledgerd/v1/balance.proto\x12\nledgerd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17ledgerd/v1/common.proto\x1a\x18ledgerd/v1/monitor.proto\"\xbe\x01\n\x12GetBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\x12\"\n\x1aledger_account_category_id\x18\x02 \x01(\t\x12\x30\n\x0c\x65\x66\x66\x65\x63tive_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x12\x61s_of_lock_version\x18\x04 \x01(\x03H\x00\x88\x01\x01\x42\x15\n\x13_as_of_lock_version\"v\n\x15LedgerAccountBalances\x12\x19\n\x11ledger_account_id\x18\x01 \x01(\t\x12\x14\n\x0clock_version\x18\x02 \x01(\x03\x12,\n\x08\x62\x61lances\x18\x03 \x01(\x0b\x32\x1a.ledgerd.v1.LedgerBalances\"\xae\x01\n\x13GetBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x03(\x0b\x32!.ledgerd.v1.LedgerAccountBalances\x12S\n ledger_account_category_balances\x18\x02 \x01(\x0b\x32).ledgerd.v1.LedgerAccountCategoryBalances\"\x8f\x01\n\x1dLedgerAccountCategoryBalances\x12\"\n\x1aledger_account_category_id\x18\x01 \x01(\t\x12\x1c\n\x14ledger_account_count\x18\x02 \x01(\x03\x12,\n\x08\x62\x61lances\x18\x03 \x01(\x0b\x32\x1a.ledgerd.v1.LedgerBalances\"\xc2\x01\n\x14WatchBalancesRequest\x12\x1a\n\x12ledger_account_ids\x18\x01 \x03(\t\x12T\n\x13\x61\x66ter_lock_versions\x18\x02 \x03(\x0b\x32\x37.ledgerd.v1.WatchBalancesRequest.AfterLockVersionsEntry\x1a\x38\n\x16\x41\x66terLockVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xd7\x01\n\x15WatchBalancesResponse\x12\x42\n\x17ledger_account_balances\x18\x01 \x01(\x0b\x32!.ledgerd.v1.LedgerAccountBalances\x12\x1d\n\x15ledger_transaction_id\x18\x02 \x01(\t\x12[\n%ledger_account_balance_monitor_alerts\x18\x03 \x03(\x0b\x32,.ledgerd.v1.LedgerAccountBalanceMonitorAlert2\xb8\x01\n\x0e\x42\x61lanceService\x12N\n\x0bGetBalances\x12\x1e.ledgerd.v1.GetBalancesRequest\x1a\x1f.ledgerd.v1.GetBalancesResponse\x12V\n\rWatchBalances\x12 .ledgerd.v1.WatchBalancesRequest\x1a!.ledgerd.v1.WatchBalancesResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,18 +36,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._loaded_options = None
   _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._serialized_options = b'8\001'
-  _globals['_GETBALANCESREQUEST']._serialized_start=91
-  _globals['_GETBALANCESREQUEST']._serialized_end=139
-  _globals['_LEDGERACCOUNTBALANCES']._serialized_start=141
-  _globals['_LEDGERACCOUNTBALANCES']._serialized_end=259
-  _globals['_GETBALANCESRESPONSE']._serialized_start=261
-  _globals['_GETBALANCESRESPONSE']._serialized_end=350
-  _globals['_WATCHBALANCESREQUEST']._serialized_start=353
-  _globals['_WATCHBALANCESREQUEST']._serialized_end=547
-  _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._serialized_start=491
-  _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._serialized_end=547
-  _globals['_WATCHBALANCESRESPONSE']._serialized_start=550
-  _globals['_WATCHBALANCESRESPONSE']._serialized_end=765
-  _globals['_BALANCESERVICE']._serialized_start=768
-  _globals['_BALANCESERVICE']._serialized_end=952
+  _globals['_GETBALANCESREQUEST']._serialized_start=125
+  _globals['_GETBALANCESREQUEST']._serialized_end=315
+  _globals['_LEDGERACCOUNTBALANCES']._serialized_start=317
+  _globals['_LEDGERACCOUNTBALANCES']._serialized_end=435
+  _globals['_GETBALANCESRESPONSE']._serialized_start=438
+  _globals['_GETBALANCESRESPONSE']._serialized_end=612
+  _globals['_LEDGERACCOUNTCATEGORYBALANCES']._serialized_start=615
+  _globals['_LEDGERACCOUNTCATEGORYBALANCES']._serialized_end=758
+  _globals['_WATCHBALANCESREQUEST']._serialized_start=761
+  _globals['_WATCHBALANCESREQUEST']._serialized_end=955
+  _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._serialized_start=899
+  _globals['_WATCHBALANCESREQUEST_AFTERLOCKVERSIONSENTRY']._serialized_end=955
+  _globals['_WATCHBALANCESRESPONSE']._serialized_start=958
+  _globals['_WATCHBALANCESRESPONSE']._serialized_end=1173
+  _globals['_BALANCESERVICE']._serialized_start=1176
+  _globals['_BALANCESERVICE']._serialized_end=1360
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from ledgerd.v1 import common_pb2 as _common_pb2
 from ledgerd.v1 import monitor_pb2 as _monitor_pb2
 from google.protobuf.internal import containers as _containers
@@ -9,10 +12,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class GetBalancesRequest(_message.Message):
-    __slots__ = ("ledger_account_ids",)
+    __slots__ = ("ledger_account_ids", "ledger_account_category_id", "effective_at", "as_of_lock_version")
     LEDGER_ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_ACCOUNT_CATEGORY_ID_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_AT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_LOCK_VERSION_FIELD_NUMBER: _ClassVar[int]
     ledger_account_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, ledger_account_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    ledger_account_category_id: str
+    effective_at: _timestamp_pb2.Timestamp
+    as_of_lock_version: int
+    def __init__(self, ledger_account_ids: _Optional[_Iterable[str]] = ..., ledger_account_category_id: _Optional[str] = ..., effective_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., as_of_lock_version: _Optional[int] = ...) -> None: ...
 
 class LedgerAccountBalances(_message.Message):
     __slots__ = ("ledger_account_id", "lock_version", "balances")
@@ -25,10 +34,22 @@ class LedgerAccountBalances(_message.Message):
     def __init__(self, ledger_account_id: _Optional[str] = ..., lock_version: _Optional[int] = ..., balances: _Optional[_Union[_common_pb2.LedgerBalances, _Mapping]] = ...) -> None: ...
 
 class GetBalancesResponse(_message.Message):
-    __slots__ = ("ledger_account_balances",)
+    __slots__ = ("ledger_account_balances", "ledger_account_category_balances")
     LEDGER_ACCOUNT_BALANCES_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_ACCOUNT_CATEGORY_BALANCES_FIELD_NUMBER: _ClassVar[int]
     ledger_account_balances: _containers.RepeatedCompositeFieldContainer[LedgerAccountBalances]
-    def __init__(self, ledger_account_balances: _Optional[_Iterable[_Union[LedgerAccountBalances, _Mapping]]] = ...) -> None: ...
+    ledger_account_category_balances: LedgerAccountCategoryBalances
+    def __init__(self, ledger_account_balances: _Optional[_Iterable[_Union[LedgerAccountBalances, _Mapping]]] = ..., ledger_account_category_balances: _Optional[_Union[LedgerAccountCategoryBalances, _Mapping]] = ...) -> None: ...
+
+class LedgerAccountCategoryBalances(_message.Message):
+    __slots__ = ("ledger_account_category_id", "ledger_account_count", "balances")
+    LEDGER_ACCOUNT_CATEGORY_ID_FIELD_NUMBER: _ClassVar[int]
+    LEDGER_ACCOUNT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BALANCES_FIELD_NUMBER: _ClassVar[int]
+    ledger_account_category_id: str
+    ledger_account_count: int
+    balances: _common_pb2.LedgerBalances
+    def __init__(self, ledger_account_category_id: _Optional[str] = ..., ledger_account_count: _Optional[int] = ..., balances: _Optional[_Union[_common_pb2.LedgerBalances, _Mapping]] = ...) -> None: ...
 
 class WatchBalancesRequest(_message.Message):
     __slots__ = ("ledger_account_ids", "after_lock_versions")

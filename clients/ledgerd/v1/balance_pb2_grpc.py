@@ -52,7 +52,8 @@ class BalanceServiceServicer:
     """
 
     def GetBalances(self, request, context):
-        """The current balances of up to balance_accounts_max (1000) accounts, in the order asked.
+        """The balances of up to balance_accounts_max (1000) accounts, in the order asked, or of one
+        ledger account category: current, or as of an effective time or an account's lock_version.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

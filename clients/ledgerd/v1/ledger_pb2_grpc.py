@@ -26,10 +26,28 @@ if _version_not_supported:
 
 
 class LedgerServiceStub:
-    """The chart of accounts: ledgers and their ledger accounts.
+    """The chart of accounts: ledgers, their ledger accounts and ledger account categories, and
+    account statements.
     Limits (names from ledgerd.server.domain.limits): name_length_max 255, description_length_max
     1000, metadata_keys_max 50, metadata_key_length_max 100, metadata_value_length_max 500,
-    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000.
+    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000,
+    category_nesting_depth_max 4, category_accounts_max 1000000, category_parents_max 100,
+    statement_entries_max 5000.
+
+    Categories form a graph, not a tree: an account may sit in many categories and a category in
+    many categories, but between any two of them there is at most one path. So a category counts
+    each account it reaches once, and never reaches itself: a membership that would make a second
+    path (a "diamond": an account or category reachable twice from some category) is refused with
+    FAILED_PRECONDITION / ERROR_REASON_CATEGORY_MEMBER_COUNTED_TWICE, one that would make a cycle with
+    ERROR_REASON_CATEGORY_CYCLE. A category's members share its ledger (else
+    ERROR_REASON_LEDGER_MISMATCH) and its currency and currency_exponent (else
+    ERROR_REASON_CURRENCY_MISMATCH). Membership changes are idempotent: adding a direct member again
+    or removing a non-member changes nothing and answers the category. A membership change costs
+    the same whatever the category's size (it answers the category without its balances). A
+    category's balances are
+    the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
+    uses the category's normal_balance. A sum outside the int64 range is
+    FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.
     """
 
     def __init__(self, channel):
@@ -78,13 +96,71 @@ class LedgerServiceStub:
                 request_serializer=ledgerd_dot_v1_dot_ledger__pb2.UpdateLedgerAccountRequest.SerializeToString,
                 response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.UpdateLedgerAccountResponse.FromString,
                 _registered_method=True)
+        self.CreateLedgerAccountCategory = channel.unary_unary(
+                '/ledgerd.v1.LedgerService/CreateLedgerAccountCategory',
+                request_serializer=ledgerd_dot_v1_dot_ledger__pb2.CreateLedgerAccountCategoryRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.CreateLedgerAccountCategoryResponse.FromString,
+                _registered_method=True)
+        self.GetLedgerAccountCategory = channel.unary_unary(
+                '/ledgerd.v1.LedgerService/GetLedgerAccountCategory',
+                request_serializer=ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountCategoryRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountCategoryResponse.FromString,
+                _registered_method=True)
+        self.ListLedgerAccountCategories = channel.unary_unary(
+                '/ledgerd.v1.LedgerService/ListLedgerAccountCategories',
+                request_serializer=ledgerd_dot_v1_dot_ledger__pb2.ListLedgerAccountCategoriesRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.ListLedgerAccountCategoriesResponse.FromString,
+                _registered_method=True)
+        self.AddLedgerAccountToCategory = channel.unary_unary(
+                '/ledgerd.v1.LedgerService/AddLedgerAccountToCategory',
+                request_serializer=ledgerd_dot_v1_dot_ledger__pb2.AddLedgerAccountToCategoryRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.AddLedgerAccountToCategoryResponse.FromString,
+                _registered_method=True)
+        self.RemoveLedgerAccountFromCategory = channel.unary_unary(
+                '/ledgerd.v1.LedgerService/RemoveLedgerAccountFromCategory',
+                request_serializer=ledgerd_dot_v1_dot_ledger__pb2.RemoveLedgerAccountFromCategoryRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.RemoveLedgerAccountFromCategoryResponse.FromString,
+                _registered_method=True)
+        self.AddCategoryToCategory = channel.unary_unary(
+                '/ledgerd.v1.LedgerService/AddCategoryToCategory',
+                request_serializer=ledgerd_dot_v1_dot_ledger__pb2.AddCategoryToCategoryRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.AddCategoryToCategoryResponse.FromString,
+                _registered_method=True)
+        self.RemoveCategoryFromCategory = channel.unary_unary(
+                '/ledgerd.v1.LedgerService/RemoveCategoryFromCategory',
+                request_serializer=ledgerd_dot_v1_dot_ledger__pb2.RemoveCategoryFromCategoryRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.RemoveCategoryFromCategoryResponse.FromString,
+                _registered_method=True)
+        self.GetLedgerAccountStatement = channel.unary_unary(
+                '/ledgerd.v1.LedgerService/GetLedgerAccountStatement',
+                request_serializer=ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountStatementRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountStatementResponse.FromString,
+                _registered_method=True)
 
 
 class LedgerServiceServicer:
-    """The chart of accounts: ledgers and their ledger accounts.
+    """The chart of accounts: ledgers, their ledger accounts and ledger account categories, and
+    account statements.
     Limits (names from ledgerd.server.domain.limits): name_length_max 255, description_length_max
     1000, metadata_keys_max 50, metadata_key_length_max 100, metadata_value_length_max 500,
-    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000.
+    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000,
+    category_nesting_depth_max 4, category_accounts_max 1000000, category_parents_max 100,
+    statement_entries_max 5000.
+
+    Categories form a graph, not a tree: an account may sit in many categories and a category in
+    many categories, but between any two of them there is at most one path. So a category counts
+    each account it reaches once, and never reaches itself: a membership that would make a second
+    path (a "diamond": an account or category reachable twice from some category) is refused with
+    FAILED_PRECONDITION / ERROR_REASON_CATEGORY_MEMBER_COUNTED_TWICE, one that would make a cycle with
+    ERROR_REASON_CATEGORY_CYCLE. A category's members share its ledger (else
+    ERROR_REASON_LEDGER_MISMATCH) and its currency and currency_exponent (else
+    ERROR_REASON_CURRENCY_MISMATCH). Membership changes are idempotent: adding a direct member again
+    or removing a non-member changes nothing and answers the category. A membership change costs
+    the same whatever the category's size (it answers the category without its balances). A
+    category's balances are
+    the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
+    uses the category's normal_balance. A sum outside the int64 range is
+    FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.
     """
 
     def CreateLedger(self, request, context):
@@ -143,6 +219,63 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateLedgerAccountCategory(self, request, context):
+        """Creates a ledger account category with no members, nested in the given parents, if any.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLedgerAccountCategory(self, request, context):
+        """Reads one category with its balances (current, or as of an effective time).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLedgerAccountCategories(self, request, context):
+        """Lists categories with their current balances, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddLedgerAccountToCategory(self, request, context):
+        """Puts a ledger account in a category (idempotent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveLedgerAccountFromCategory(self, request, context):
+        """Takes a ledger account out of a category it directly contains (idempotent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddCategoryToCategory(self, request, context):
+        """Nests a category in another (idempotent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveCategoryFromCategory(self, request, context):
+        """Takes a nested category out of the category it is directly nested in (idempotent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLedgerAccountStatement(self, request, context):
+        """An account's statement for a period: its balances at the start and at the end, and every
+        entry in between. Read-only; computed from one snapshot of the database.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -186,6 +319,46 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.UpdateLedgerAccountRequest.FromString,
                     response_serializer=ledgerd_dot_v1_dot_ledger__pb2.UpdateLedgerAccountResponse.SerializeToString,
             ),
+            'CreateLedgerAccountCategory': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateLedgerAccountCategory,
+                    request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.CreateLedgerAccountCategoryRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_ledger__pb2.CreateLedgerAccountCategoryResponse.SerializeToString,
+            ),
+            'GetLedgerAccountCategory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLedgerAccountCategory,
+                    request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountCategoryRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountCategoryResponse.SerializeToString,
+            ),
+            'ListLedgerAccountCategories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLedgerAccountCategories,
+                    request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.ListLedgerAccountCategoriesRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_ledger__pb2.ListLedgerAccountCategoriesResponse.SerializeToString,
+            ),
+            'AddLedgerAccountToCategory': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddLedgerAccountToCategory,
+                    request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.AddLedgerAccountToCategoryRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_ledger__pb2.AddLedgerAccountToCategoryResponse.SerializeToString,
+            ),
+            'RemoveLedgerAccountFromCategory': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveLedgerAccountFromCategory,
+                    request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.RemoveLedgerAccountFromCategoryRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_ledger__pb2.RemoveLedgerAccountFromCategoryResponse.SerializeToString,
+            ),
+            'AddCategoryToCategory': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddCategoryToCategory,
+                    request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.AddCategoryToCategoryRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_ledger__pb2.AddCategoryToCategoryResponse.SerializeToString,
+            ),
+            'RemoveCategoryFromCategory': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveCategoryFromCategory,
+                    request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.RemoveCategoryFromCategoryRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_ledger__pb2.RemoveCategoryFromCategoryResponse.SerializeToString,
+            ),
+            'GetLedgerAccountStatement': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLedgerAccountStatement,
+                    request_deserializer=ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountStatementRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountStatementResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'ledgerd.v1.LedgerService', rpc_method_handlers)
@@ -195,10 +368,28 @@ def add_LedgerServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class LedgerService:
-    """The chart of accounts: ledgers and their ledger accounts.
+    """The chart of accounts: ledgers, their ledger accounts and ledger account categories, and
+    account statements.
     Limits (names from ledgerd.server.domain.limits): name_length_max 255, description_length_max
     1000, metadata_keys_max 50, metadata_key_length_max 100, metadata_value_length_max 500,
-    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000.
+    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000,
+    category_nesting_depth_max 4, category_accounts_max 1000000, category_parents_max 100,
+    statement_entries_max 5000.
+
+    Categories form a graph, not a tree: an account may sit in many categories and a category in
+    many categories, but between any two of them there is at most one path. So a category counts
+    each account it reaches once, and never reaches itself: a membership that would make a second
+    path (a "diamond": an account or category reachable twice from some category) is refused with
+    FAILED_PRECONDITION / ERROR_REASON_CATEGORY_MEMBER_COUNTED_TWICE, one that would make a cycle with
+    ERROR_REASON_CATEGORY_CYCLE. A category's members share its ledger (else
+    ERROR_REASON_LEDGER_MISMATCH) and its currency and currency_exponent (else
+    ERROR_REASON_CURRENCY_MISMATCH). Membership changes are idempotent: adding a direct member again
+    or removing a non-member changes nothing and answers the category. A membership change costs
+    the same whatever the category's size (it answers the category without its balances). A
+    category's balances are
+    the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
+    uses the category's normal_balance. A sum outside the int64 range is
+    FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.
     """
 
     @staticmethod
@@ -407,6 +598,222 @@ class LedgerService:
             '/ledgerd.v1.LedgerService/UpdateLedgerAccount',
             ledgerd_dot_v1_dot_ledger__pb2.UpdateLedgerAccountRequest.SerializeToString,
             ledgerd_dot_v1_dot_ledger__pb2.UpdateLedgerAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateLedgerAccountCategory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.LedgerService/CreateLedgerAccountCategory',
+            ledgerd_dot_v1_dot_ledger__pb2.CreateLedgerAccountCategoryRequest.SerializeToString,
+            ledgerd_dot_v1_dot_ledger__pb2.CreateLedgerAccountCategoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLedgerAccountCategory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.LedgerService/GetLedgerAccountCategory',
+            ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountCategoryRequest.SerializeToString,
+            ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountCategoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLedgerAccountCategories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.LedgerService/ListLedgerAccountCategories',
+            ledgerd_dot_v1_dot_ledger__pb2.ListLedgerAccountCategoriesRequest.SerializeToString,
+            ledgerd_dot_v1_dot_ledger__pb2.ListLedgerAccountCategoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddLedgerAccountToCategory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.LedgerService/AddLedgerAccountToCategory',
+            ledgerd_dot_v1_dot_ledger__pb2.AddLedgerAccountToCategoryRequest.SerializeToString,
+            ledgerd_dot_v1_dot_ledger__pb2.AddLedgerAccountToCategoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveLedgerAccountFromCategory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.LedgerService/RemoveLedgerAccountFromCategory',
+            ledgerd_dot_v1_dot_ledger__pb2.RemoveLedgerAccountFromCategoryRequest.SerializeToString,
+            ledgerd_dot_v1_dot_ledger__pb2.RemoveLedgerAccountFromCategoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddCategoryToCategory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.LedgerService/AddCategoryToCategory',
+            ledgerd_dot_v1_dot_ledger__pb2.AddCategoryToCategoryRequest.SerializeToString,
+            ledgerd_dot_v1_dot_ledger__pb2.AddCategoryToCategoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveCategoryFromCategory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.LedgerService/RemoveCategoryFromCategory',
+            ledgerd_dot_v1_dot_ledger__pb2.RemoveCategoryFromCategoryRequest.SerializeToString,
+            ledgerd_dot_v1_dot_ledger__pb2.RemoveCategoryFromCategoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLedgerAccountStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.LedgerService/GetLedgerAccountStatement',
+            ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountStatementRequest.SerializeToString,
+            ledgerd_dot_v1_dot_ledger__pb2.GetLedgerAccountStatementResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -18,9 +18,11 @@ from ledgerd.server.api.monitor_service import BalanceMonitorService
 from ledgerd.server.api.transaction_service import TransactionService
 from ledgerd.server.core.api_keys import Authenticator
 from ledgerd.server.core.balances import BalancesUseCases
+from ledgerd.server.core.categories import CategoriesUseCases
 from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.events import EventsUseCases
 from ledgerd.server.core.expirer import run_expirer
+from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.core.monitors import MonitorsUseCases
@@ -79,6 +81,8 @@ async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool =
     """Serves on `address` ("host:port"; port 0 picks a free one) until stopped; with
     `expire_holds`, also runs the hold expirer."""
     ledgers = LedgersUseCases(pool)
+    categories = CategoriesUseCases(pool)
+    history = HistoryUseCases(ledgers)
     coalescer = Coalescer(pool)
     holds = HoldsUseCases(pool, coalescer)
     server = grpc.aio.server(
@@ -89,13 +93,13 @@ async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool =
             ("grpc.max_send_message_length", message_bytes_max),
         ],
     )
-    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerService(ledgers), server)
+    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerService(ledgers, categories, history), server)
     transaction_pb2_grpc.add_TransactionServiceServicer_to_server(
         TransactionService(TransactionsUseCases(pool, coalescer)), server
     )
     feed = BalanceFeed(pool)
     balance_pb2_grpc.add_BalanceServiceServicer_to_server(
-        BalanceService(BalancesUseCases(ledgers), WatchingUseCases(pool, ledgers, feed)), server
+        BalanceService(BalancesUseCases(history, categories), WatchingUseCases(pool, ledgers, feed)), server
     )
     hold_pb2_grpc.add_HoldServiceServicer_to_server(HoldService(holds), server)
     monitor_pb2_grpc.add_BalanceMonitorServiceServicer_to_server(

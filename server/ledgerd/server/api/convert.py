@@ -12,6 +12,7 @@ from typing import Any
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from ledgerd.server.core.currencies import resolve_exponent
 from ledgerd.server.core.paging import PageRequest
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.balances import (
@@ -109,21 +110,25 @@ def ledger(value: Ledger) -> ledger_pb2.Ledger:
     )
 
 
+def balance_holder_fields(value: Any) -> dict[str, Any]:
+    """The wire fields a ledger account and a category share (same names on both sides)."""
+    return {
+        "id": str(value.id),
+        "ledger_id": str(value.ledger_id),
+        "name": value.name,
+        "description": value.description,
+        "normal_balance": NORMAL_BALANCE_VALUES[value.normal_balance],
+        "currency": value.currency,
+        "currency_exponent": value.currency_exponent,
+        "metadata": value.metadata,
+        "balances": None if value.balances is None else balances(value.balances),
+        "created_at": timestamp(value.created_at),
+        "updated_at": timestamp(value.updated_at),
+    }
+
+
 def ledger_account(value: LedgerAccount) -> ledger_pb2.LedgerAccount:
-    return ledger_pb2.LedgerAccount(
-        id=str(value.id),
-        ledger_id=str(value.ledger_id),
-        name=value.name,
-        description=value.description,
-        normal_balance=NORMAL_BALANCE_VALUES[value.normal_balance],
-        currency=value.currency,
-        currency_exponent=value.currency_exponent,
-        metadata=value.metadata,
-        lock_version=value.lock_version,
-        balances=balances(value.balances),
-        created_at=timestamp(value.created_at),
-        updated_at=timestamp(value.updated_at),
-    )
+    return ledger_pb2.LedgerAccount(**balance_holder_fields(value), lock_version=value.lock_version)
 
 
 def ledger_entry(value: LedgerEntry) -> transaction_pb2.LedgerEntry:
@@ -304,6 +309,19 @@ def entry_requests(
         directions.append(None)  # stands for the entries not read: the count is what matters
     check_entry_shape(field, directions, violations)
     return tuple(entries)
+
+
+def balance_holder_shape(violations: Violations, message: Any) -> tuple[uuid.UUID | None, NormalBalance, int]:
+    """(ledger_id, normal_balance, currency_exponent) of a request creating a ledger account or a
+    category, with their common fields checked."""
+    ledger_id = violations.uuid("ledger_id", message.ledger_id)
+    common_fields(violations, message, name_required=True)
+    parsed_normal_balance = normal_balance(violations, "normal_balance", message.normal_balance)
+    exponent = 0
+    if violations.currency("currency", message.currency):
+        given = message.currency_exponent if message.HasField("currency_exponent") else None
+        exponent = resolve_exponent(message.currency, given, violations)
+    return ledger_id, parsed_normal_balance, exponent
 
 
 def common_fields(violations: Violations, message: Any, *, name_required: bool | None = None) -> None:

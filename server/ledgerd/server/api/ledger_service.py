@@ -1,12 +1,16 @@
-"""LedgerService: ledgers and ledger accounts. Convert, call one use case, convert back."""
+"""LedgerService: ledgers and ledger accounts (categories and statements: category_methods.py).
+Convert, call one use case, convert back."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ledgerd.server.api import convert
+from ledgerd.server.api.category_methods import CategoryMethods
+from ledgerd.server.api.convert_categories import as_of
 from ledgerd.server.api.responding import respond
-from ledgerd.server.core.currencies import resolve_exponent
+from ledgerd.server.core.categories import CategoriesUseCases
+from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.interceptors.authentication import current_organization
@@ -14,9 +18,11 @@ from ledgerd.v1 import ledger_pb2 as pb
 from ledgerd.v1 import ledger_pb2_grpc
 
 
-class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, ledgers: LedgersUseCases) -> None:
+class LedgerService(CategoryMethods, ledger_pb2_grpc.LedgerServiceServicer):
+    def __init__(self, ledgers: LedgersUseCases, categories: CategoriesUseCases, history: HistoryUseCases) -> None:
         self.ledgers = ledgers
+        self.categories = categories
+        self.history = history
 
     async def CreateLedger(self, request: pb.CreateLedgerRequest, context: Any) -> pb.CreateLedgerResponse:
         violations = Violations()
@@ -77,13 +83,7 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
         self, request: pb.CreateLedgerAccountRequest, context: Any
     ) -> pb.CreateLedgerAccountResponse:
         violations = Violations()
-        ledger_id = violations.uuid("ledger_id", request.ledger_id)
-        convert.common_fields(violations, request, name_required=True)
-        normal_balance = convert.normal_balance(violations, "normal_balance", request.normal_balance)
-        exponent = 0
-        if violations.currency("currency", request.currency):
-            given = request.currency_exponent if request.HasField("currency_exponent") else None
-            exponent = resolve_exponent(request.currency, given, violations)
+        ledger_id, normal_balance, exponent = convert.balance_holder_shape(violations, request)
         violations.raise_if_any()
         assert ledger_id is not None
         organization = current_organization()
@@ -110,7 +110,12 @@ class LedgerService(ledger_pb2_grpc.LedgerServiceServicer):
         )
 
     async def GetLedgerAccount(self, request: pb.GetLedgerAccountRequest, context: Any) -> pb.GetLedgerAccountResponse:
-        account = await self.ledgers.get_ledger_account(current_organization(), convert.required_id(request.id))
+        violations = Violations()
+        account_id = violations.uuid("id", request.id)
+        balances_as_of = as_of(violations, request)
+        violations.raise_if_any()
+        assert account_id is not None
+        (account,) = await self.history.get_ledger_accounts(current_organization(), [account_id], balances_as_of)
         return pb.GetLedgerAccountResponse(ledger_account=convert.ledger_account(account))
 
     async def ListLedgerAccounts(

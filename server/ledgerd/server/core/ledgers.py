@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -33,6 +33,14 @@ def account_not_found(account_id: uuid.UUID) -> NotFound:
 
 
 Described = TypeVar("Described", Ledger, LedgerAccount)
+
+
+def in_order(found: Mapping[uuid.UUID, LedgerAccount], account_ids: Sequence[uuid.UUID]) -> list[LedgerAccount]:
+    """The accounts found, in the order asked; NOT_FOUND names the first id not found."""
+    for account_id in account_ids:
+        if account_id not in found:
+            raise account_not_found(account_id)
+    return [found[a] for a in account_ids]
 
 
 def redescribed(
@@ -147,10 +155,7 @@ class LedgersUseCases:
     ) -> list[LedgerAccount]:
         """In the order asked; unknown or foreign ids are NOT_FOUND (the first one named)."""
         found = await store.get_ledger_accounts(self.pool, organization_id, list(set(account_ids)))
-        for account_id in account_ids:
-            if account_id not in found:
-                raise account_not_found(account_id)
-        return [found[a] for a in account_ids]
+        return in_order(found, account_ids)
 
     async def list_ledger_accounts(
         self,

@@ -50,6 +50,13 @@ class ErrorReason(enum.Enum):
     DATABASE_UNAVAILABLE = "ERROR_REASON_DATABASE_UNAVAILABLE"
     OVERLOADED = "ERROR_REASON_OVERLOADED"
     INTERNAL = "ERROR_REASON_INTERNAL"
+    LEDGER_ACCOUNT_CATEGORY_NOT_FOUND = "ERROR_REASON_LEDGER_ACCOUNT_CATEGORY_NOT_FOUND"
+    CATEGORY_CYCLE = "ERROR_REASON_CATEGORY_CYCLE"
+    CATEGORY_MEMBER_COUNTED_TWICE = "ERROR_REASON_CATEGORY_MEMBER_COUNTED_TWICE"
+    CATEGORY_DEPTH_EXCEEDED = "ERROR_REASON_CATEGORY_DEPTH_EXCEEDED"
+    CATEGORY_TOO_LARGE = "ERROR_REASON_CATEGORY_TOO_LARGE"
+    LOCK_VERSION_OUT_OF_RANGE = "ERROR_REASON_LOCK_VERSION_OUT_OF_RANGE"
+    STATEMENT_TOO_LARGE = "ERROR_REASON_STATEMENT_TOO_LARGE"
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,10 @@ class NotFound(LedgerError):
 
 class FailedPrecondition(LedgerError):
     """The request is well formed but the current state forbids it."""
+
+
+class OutOfRange(LedgerError):
+    """Past the valid range now, though it may become valid as the state moves (a version not yet reached)."""
 
 
 class Aborted(LedgerError):

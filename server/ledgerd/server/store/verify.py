@@ -5,7 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledgerd.server.domain import limits
+
 OFFENDERS_MAX = 20
+
+# Every path of the category graph recomputed from the direct memberships, one row per path (so a
+# diamond shows twice); the depth bound, beyond any legal depth, stops at a cycle.
+CATEGORY_WALK = f"""
+    WITH RECURSIVE walk (ancestor, descendant, depth) AS (
+        SELECT id, id, 0 FROM ledger_account_categories
+        UNION ALL
+        SELECT w.ancestor, m.ledger_account_category_id, w.depth + 1
+        FROM walk w JOIN ledger_account_category_categories m ON m.parent_ledger_account_category_id = w.descendant
+        WHERE w.depth <= {limits.category_nesting_depth_max + 1}
+    ), reached (ledger_account_category_id, ledger_account_id) AS (
+        SELECT w.ancestor, a.ledger_account_id
+        FROM walk w JOIN ledger_account_category_accounts a ON a.ledger_account_category_id = w.descendant
+    )
+"""
 
 CHECKS: dict[str, str] = {
     "every transaction balances per currency": """
@@ -146,6 +163,53 @@ CHECKS: dict[str, str] = {
         SELECT t.ledgerable_id, t.id, t.ledgerable_type, t.ledgerable_id FROM ledger_transactions t
         WHERE t.ledgerable_type = 'ledgerable_event' AND NOT EXISTS (
             SELECT 1 FROM ledgerable_events e WHERE e.id = t.ledgerable_id AND e.ledger_transaction_id = t.id)
+    """,
+    "category closures equal the recomputation from the direct memberships": f"""
+        {CATEGORY_WALK}
+        SELECT coalesce(r.ledger_account_category_id, c.ledger_account_category_id) AS id,
+               coalesce(r.ledger_account_id, c.ledger_account_id) AS ledger_account_id,
+               r.ledger_account_id IS NULL AS only_in_closure
+        FROM (SELECT DISTINCT * FROM reached) r
+        FULL JOIN ledger_account_category_closure c
+            ON c.ledger_account_category_id = r.ledger_account_category_id AND c.ledger_account_id = r.ledger_account_id
+        WHERE r.ledger_account_id IS NULL OR c.ledger_account_id IS NULL
+        UNION ALL
+        SELECT coalesce(w.ancestor, p.ancestor_ledger_account_category_id),
+               coalesce(w.descendant, p.descendant_ledger_account_category_id),
+               w.ancestor IS NULL
+        FROM (SELECT ancestor, descendant, min(depth) AS depth FROM walk GROUP BY 1, 2) w
+        FULL JOIN ledger_account_category_paths p
+            ON p.ancestor_ledger_account_category_id = w.ancestor
+           AND p.descendant_ledger_account_category_id = w.descendant AND p.depth = w.depth
+        WHERE w.ancestor IS NULL OR p.ancestor_ledger_account_category_id IS NULL
+    """,
+    "no category reaches an account or a category twice, or itself": f"""
+        {CATEGORY_WALK}
+        SELECT ledger_account_category_id AS id, ledger_account_id AS reached_id, count(*) AS paths
+        FROM reached GROUP BY 1, 2 HAVING count(*) > 1
+        UNION ALL
+        SELECT ancestor, descendant, count(*) FROM walk GROUP BY 1, 2 HAVING count(*) > 1
+    """,
+    "category nesting stays within category_nesting_depth_max": f"""
+        {CATEGORY_WALK}
+        SELECT ancestor AS id, descendant, depth FROM walk WHERE depth > {limits.category_nesting_depth_max}
+    """,
+    "a category's stored ledger_account_count is the size of its closure": """
+        SELECT c.id, c.ledger_account_count, count(x.ledger_account_id) AS reached
+        FROM ledger_account_categories c
+        LEFT JOIN ledger_account_category_closure x ON x.ledger_account_category_id = c.id
+        GROUP BY c.id HAVING c.ledger_account_count <> count(x.ledger_account_id)
+    """,
+    "category members share the category's ledger and currency": """
+        SELECT c.id, a.id AS member_id FROM ledger_account_categories c
+        JOIN ledger_account_category_accounts m ON m.ledger_account_category_id = c.id
+        JOIN ledger_accounts a ON a.id = m.ledger_account_id
+        WHERE (a.ledger_id, a.currency, a.currency_exponent) <> (c.ledger_id, c.currency, c.currency_exponent)
+        UNION ALL
+        SELECT c.id, n.id FROM ledger_account_categories c
+        JOIN ledger_account_category_categories m ON m.parent_ledger_account_category_id = c.id
+        JOIN ledger_account_categories n ON n.id = m.ledger_account_category_id
+        WHERE (n.ledger_id, n.currency, n.currency_exponent) <> (c.ledger_id, c.currency, c.currency_exponent)
     """,
 }
 

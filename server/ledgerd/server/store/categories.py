@@ -1,0 +1,362 @@
+"""SQL of ledger account categories: the rows, the direct memberships, and the two closures
+(category -> descendant categories, category -> accounts) that make a category's balances one
+indexed read. Every query is scoped to one organization; membership changes of a ledger are
+serialised by `lock_memberships` (migration 0004 describes the tables)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ledgerd.server.domain.balances import BalanceTotals, NormalBalance
+from ledgerd.server.domain.categories import LedgerAccountCategory
+from ledgerd.server.store.history import TOTAL_COLUMNS, summed_totals
+
+Executor = Any
+
+# The first key of the two-key advisory lock space, which never meets the one-key space of the
+# account locks: membership changes of one ledger take (this, hash of the ledger id).
+MEMBERSHIP_LOCK_CLASS = 0x6C616363  # "lacc"
+
+# A pair of samples is enough to name the offender of a refused membership.
+SAMPLES_MAX = 2
+
+
+# The columns of ledger_account_categories taken as they are (named as the domain's fields).
+CATEGORY_COLUMNS = (
+    "id",
+    "ledger_id",
+    "name",
+    "description",
+    "currency",
+    "currency_exponent",
+    "metadata",
+    "ledger_account_count",
+    "created_at",
+    "updated_at",
+)
+
+
+def category(row: Mapping[str, Any]) -> LedgerAccountCategory:
+    return LedgerAccountCategory(
+        **{column: row[column] for column in CATEGORY_COLUMNS},
+        normal_balance=NormalBalance(row["normal_balance"]),
+    )
+
+
+async def lock_memberships(db: Executor, ledger_id: uuid.UUID) -> None:
+    """Serialises the membership changes of one ledger until the database transaction ends."""
+    await db.execute("SELECT pg_advisory_xact_lock($1, hashtext($2::uuid::text))", MEMBERSHIP_LOCK_CLASS, ledger_id)
+
+
+async def insert_category(db: Executor, value: LedgerAccountCategory) -> None:
+    await db.execute(
+        """INSERT INTO ledger_account_categories (id, ledger_id, name, description, normal_balance, currency,
+               currency_exponent, metadata, ledger_account_count, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)""",
+        value.id,
+        value.ledger_id,
+        value.name,
+        value.description,
+        value.normal_balance.value,
+        value.currency,
+        value.currency_exponent,
+        value.metadata,
+        value.created_at,
+    )
+    await db.execute(
+        """INSERT INTO ledger_account_category_paths
+               (ancestor_ledger_account_category_id, descendant_ledger_account_category_id, depth)
+           VALUES ($1, $1, 0)""",
+        value.id,
+    )
+
+
+async def get_categories(
+    db: Executor, organization_id: uuid.UUID, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, LedgerAccountCategory]:
+    records = await db.fetch(
+        """SELECT c.* FROM ledger_account_categories c JOIN ledgers l ON l.id = c.ledger_id
+           WHERE c.id = ANY($1::uuid[]) AND l.organization_id = $2""",
+        ids,
+        organization_id,
+    )
+    return {r["id"]: category(r) for r in records}
+
+
+async def list_categories(
+    db: Executor,
+    organization_id: uuid.UUID,
+    after: uuid.UUID | None,
+    limit: int,
+    *,
+    ledger_id: uuid.UUID | None,
+    ledger_account_id: uuid.UUID | None,
+    parent_id: uuid.UUID | None,
+    currency: str | None,
+    metadata: Mapping[str, str],
+) -> list[LedgerAccountCategory]:
+    records = await db.fetch(
+        """SELECT c.* FROM ledger_account_categories c JOIN ledgers l ON l.id = c.ledger_id
+           WHERE l.organization_id = $1 AND ($2::uuid IS NULL OR c.id > $2)
+             AND ($3::uuid IS NULL OR c.ledger_id = $3)
+             AND ($4::uuid IS NULL OR c.id IN (SELECT ledger_account_category_id FROM ledger_account_category_closure
+                                               WHERE ledger_account_id = $4))
+             AND ($5::uuid IS NULL OR c.id IN (SELECT ledger_account_category_id FROM ledger_account_category_categories
+                                               WHERE parent_ledger_account_category_id = $5))
+             AND ($6::text IS NULL OR c.currency = $6) AND c.metadata @> $7
+           ORDER BY c.id LIMIT $8""",
+        organization_id,
+        after,
+        ledger_id,
+        ledger_account_id,
+        parent_id,
+        currency,
+        dict(metadata),
+        limit,
+    )
+    return [category(r) for r in records]
+
+
+# The totals of each member account, current or as of a time; `members` names the accounts.
+MEMBER_TOTALS = {
+    "current": "SELECT id AS ledger_account_id, {columns} FROM ledger_accounts "
+    "WHERE id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members))",
+    "as_of": "SELECT * FROM ledgerd_totals_as_of(ARRAY(SELECT DISTINCT ledger_account_id FROM members), $2, true)",
+}
+
+
+async def sums(
+    db: Executor, category_ids: list[uuid.UUID], effective_at: datetime | None = None
+) -> dict[uuid.UUID, tuple[BalanceTotals, int]]:
+    """Category id -> (sums of the totals of the accounts it reaches, how many those are): current,
+    or counting the entries effective at or before `effective_at`. One statement, one snapshot."""
+    columns = ", ".join(TOTAL_COLUMNS)
+    member_totals = MEMBER_TOTALS["current" if effective_at is None else "as_of"].format(columns=columns)
+    summed = ", ".join(f"sum(t.{c}) AS {c}" for c in TOTAL_COLUMNS)
+    records = await db.fetch(
+        f"""WITH members AS (
+                SELECT ledger_account_category_id, ledger_account_id FROM ledger_account_category_closure
+                WHERE ledger_account_category_id = ANY($1::uuid[])
+            ), member_totals AS ({member_totals})
+            SELECT m.ledger_account_category_id AS id, count(*) AS accounts, {summed}
+            FROM members m LEFT JOIN member_totals t ON t.ledger_account_id = m.ledger_account_id
+            GROUP BY m.ledger_account_category_id""",
+        category_ids,
+        *(() if effective_at is None else (effective_at,)),
+    )
+    found = {r["id"]: (summed_totals(r), r["accounts"]) for r in records}
+    return {c: found.get(c, (BalanceTotals(), 0)) for c in category_ids}
+
+
+# --- membership facts ----------------------------------------------------------------------------
+
+
+async def ancestors(db: Executor, category_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """Ancestor (itself included) -> length of the path down to the category."""
+    records = await db.fetch(
+        """SELECT ancestor_ledger_account_category_id AS id, depth FROM ledger_account_category_paths
+           WHERE descendant_ledger_account_category_id = $1""",
+        category_id,
+    )
+    return {r["id"]: r["depth"] for r in records}
+
+
+async def descendants(db: Executor, category_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """Descendant category (itself included) -> length of the path down to it."""
+    records = await db.fetch(
+        """SELECT descendant_ledger_account_category_id AS id, depth FROM ledger_account_category_paths
+           WHERE ancestor_ledger_account_category_id = $1""",
+        category_id,
+    )
+    return {r["id"]: r["depth"] for r in records}
+
+
+async def account_counts(db: Executor, category_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many accounts each category reaches (the stored count: no closure is counted)."""
+    records = await db.fetch(
+        "SELECT id, ledger_account_count FROM ledger_account_categories WHERE id = ANY($1::uuid[])", list(category_ids)
+    )
+    return {r["id"]: r["ledger_account_count"] for r in records}
+
+
+async def touch(db: Executor, category_ids: Iterable[uuid.UUID], accounts_added: int, now: datetime) -> None:
+    """After a membership change of the first of `category_ids` (the others: its ancestors):
+    each now reaches `accounts_added` more accounts (fewer when negative); the first changed now."""
+    ids = list(category_ids)
+    await db.execute(
+        """UPDATE ledger_account_categories
+           SET ledger_account_count = ledger_account_count + $2,
+               updated_at = CASE WHEN id = $3 THEN $4 ELSE updated_at END
+           WHERE id = ANY($1::uuid[])""",
+        ids,
+        accounts_added,
+        ids[0],
+        now,
+    )
+
+
+# Whether a category directly contains a member, by kind of member.
+MEMBERSHIP_SQL = {
+    "account": """SELECT true FROM ledger_account_category_accounts
+                  WHERE ledger_account_category_id = $1 AND ledger_account_id = $2""",
+    "category": """SELECT true FROM ledger_account_category_categories
+                   WHERE parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
+}
+
+
+async def has_member(db: Executor, kind: str, category_id: uuid.UUID, member_id: uuid.UUID) -> bool:
+    return bool(await db.fetchval(MEMBERSHIP_SQL[kind], category_id, member_id))
+
+
+async def reachers(db: Executor, category_ids: Iterable[uuid.UUID], account_id: uuid.UUID) -> list[uuid.UUID]:
+    """Those of `category_ids` that reach the account already."""
+    records = await db.fetch(
+        """SELECT ledger_account_category_id AS id FROM ledger_account_category_closure
+           WHERE ledger_account_id = $1 AND ledger_account_category_id = ANY($2::uuid[])""",
+        account_id,
+        list(category_ids),
+    )
+    return [r["id"] for r in records]
+
+
+async def categories_reached(
+    db: Executor, ancestor_ids: Iterable[uuid.UUID], descendant_ids: Iterable[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Some (ancestor, descendant) pairs already connected by a path."""
+    records = await db.fetch(
+        f"""SELECT ancestor_ledger_account_category_id AS a, descendant_ledger_account_category_id AS d
+            FROM ledger_account_category_paths
+            WHERE ancestor_ledger_account_category_id = ANY($1::uuid[])
+              AND descendant_ledger_account_category_id = ANY($2::uuid[])
+            LIMIT {SAMPLES_MAX}""",
+        list(ancestor_ids),
+        list(descendant_ids),
+    )
+    return [(r["a"], r["d"]) for r in records]
+
+
+async def accounts_reached(
+    db: Executor, ancestor_ids: Iterable[uuid.UUID], child_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Some (ancestor, account) pairs where the ancestor already reaches an account the child reaches."""
+    records = await db.fetch(
+        f"""SELECT a.ledger_account_category_id AS a, a.ledger_account_id AS account
+            FROM ledger_account_category_closure c
+            JOIN ledger_account_category_closure a ON a.ledger_account_id = c.ledger_account_id
+            WHERE c.ledger_account_category_id = $2 AND a.ledger_account_category_id = ANY($1::uuid[])
+            LIMIT {SAMPLES_MAX}""",
+        list(ancestor_ids),
+        child_id,
+    )
+    return [(r["a"], r["account"]) for r in records]
+
+
+# --- membership changes (under lock_memberships, after the rules accepted them) -----------------
+
+
+async def add_account(
+    db: Executor, category_id: uuid.UUID, ancestor_ids: Iterable[uuid.UUID], account_id: uuid.UUID, now: datetime
+) -> None:
+    await db.execute(
+        """INSERT INTO ledger_account_category_accounts (ledger_account_category_id, ledger_account_id, created_at)
+           VALUES ($1, $2, $3)""",
+        category_id,
+        account_id,
+        now,
+    )
+    await db.execute(
+        """INSERT INTO ledger_account_category_closure (ledger_account_category_id, ledger_account_id)
+           SELECT a, $2 FROM unnest($1::uuid[]) AS a""",
+        list(ancestor_ids),
+        account_id,
+    )
+
+
+async def remove_account(
+    db: Executor, category_id: uuid.UUID, ancestor_ids: Iterable[uuid.UUID], account_id: uuid.UUID
+) -> None:
+    """The one path from each ancestor to the account ran through this membership."""
+    await db.execute(
+        """DELETE FROM ledger_account_category_accounts
+           WHERE ledger_account_category_id = $1 AND ledger_account_id = $2""",
+        category_id,
+        account_id,
+    )
+    await db.execute(
+        """DELETE FROM ledger_account_category_closure
+           WHERE ledger_account_id = $2 AND ledger_account_category_id = ANY($1::uuid[])""",
+        list(ancestor_ids),
+        account_id,
+    )
+
+
+async def add_nested(
+    db: Executor,
+    parent_id: uuid.UUID,
+    parent_ancestors: Mapping[uuid.UUID, int],
+    child_id: uuid.UUID,
+    child_descendants: Mapping[uuid.UUID, int],
+    now: datetime,
+) -> None:
+    await db.execute(
+        """INSERT INTO ledger_account_category_categories
+               (parent_ledger_account_category_id, ledger_account_category_id, created_at)
+           VALUES ($1, $2, $3)""",
+        parent_id,
+        child_id,
+        now,
+    )
+    await db.execute(
+        """INSERT INTO ledger_account_category_paths
+               (ancestor_ledger_account_category_id, descendant_ledger_account_category_id, depth)
+           SELECT a.id, d.id, a.depth + 1 + d.depth
+           FROM unnest($1::uuid[], $2::smallint[]) AS a (id, depth),
+                unnest($3::uuid[], $4::smallint[]) AS d (id, depth)""",
+        list(parent_ancestors),
+        list(parent_ancestors.values()),
+        list(child_descendants),
+        list(child_descendants.values()),
+    )
+    await db.execute(
+        """INSERT INTO ledger_account_category_closure (ledger_account_category_id, ledger_account_id)
+           SELECT a, c.ledger_account_id FROM unnest($1::uuid[]) AS a, ledger_account_category_closure c
+           WHERE c.ledger_account_category_id = $2""",
+        list(parent_ancestors),
+        child_id,
+    )
+
+
+async def remove_nested(
+    db: Executor,
+    parent_id: uuid.UUID,
+    parent_ancestor_ids: Iterable[uuid.UUID],
+    child_id: uuid.UUID,
+    child_descendant_ids: Iterable[uuid.UUID],
+) -> None:
+    """The one path from each ancestor of the parent to each descendant of the child ran through
+    this nesting."""
+    ancestor_ids = list(parent_ancestor_ids)
+    await db.execute(
+        """DELETE FROM ledger_account_category_categories
+           WHERE parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
+        parent_id,
+        child_id,
+    )
+    await db.execute(
+        """DELETE FROM ledger_account_category_closure
+           WHERE ledger_account_category_id = ANY($1::uuid[])
+             AND ledger_account_id IN (SELECT ledger_account_id FROM ledger_account_category_closure
+                                       WHERE ledger_account_category_id = $2)""",
+        ancestor_ids,
+        child_id,
+    )
+    await db.execute(
+        """DELETE FROM ledger_account_category_paths
+           WHERE ancestor_ledger_account_category_id = ANY($1::uuid[])
+             AND descendant_ledger_account_category_id = ANY($2::uuid[])""",
+        ancestor_ids,
+        list(child_descendant_ids),
+    )
