@@ -274,3 +274,31 @@ async def test_entry_history_shows_each_entrys_resulting_balances_and_filters_by
         "INVALID_ARGUMENT",
     )
     await refused(entries(client, metadata={"": "x"}), INVALID, "INVALID_ARGUMENT")
+
+
+async def test_holds_are_listed_by_metadata(client: LedgerdClient) -> None:
+    _, cash, wallet = await book(client)
+    await create_transaction(client, transfer(cash, wallet, 1_000, status=POSTED))
+    placed = []
+    for merchant in ("cafe", "books", "cafe"):
+        request = hold_pb2.PlaceHoldRequest(
+            ledger_account_id=wallet,
+            counter_ledger_account_id=cash,
+            amount=10,
+            currency="USD",
+            metadata={"merchant": merchant},
+        )
+        placed.append((await client.holds.PlaceHold(request)).hold.id)
+    await client.holds.PlaceHold(
+        hold_pb2.PlaceHoldRequest(ledger_account_id=wallet, counter_ledger_account_id=cash, amount=10, currency="USD")
+    )
+
+    async def listed(**metadata: str) -> list[str]:
+        response = await client.holds.ListHolds(hold_pb2.ListHoldsRequest(ledger_account_id=wallet, metadata=metadata))
+        return [h.id for h in response.holds]
+
+    assert await listed(merchant="cafe") == [placed[0], placed[2]]
+    assert await listed(merchant="books") == [placed[1]]
+    assert await listed(merchant="none") == []
+    assert len(await listed()) == 4
+    await refused(listed(**{"": "x"}), INVALID, "INVALID_ARGUMENT")

@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from ledgerd.server.store.rows import metadata_contains
+
 # Tables with a metadata column that no list RPC filters (versions are snapshots of listed rows).
 UNLISTED = {"ledgerable_events"}
 
@@ -25,7 +27,9 @@ async def test_every_metadata_column_has_a_containment_index(pool: asyncpg.Pool)
         ]
         assert "ledger_entries" in tables and "holds" in tables
         for table in tables:
-            plan = await _plan(connection, f"SELECT 1 FROM {table} WHERE metadata @> $1::jsonb", {"k": "v"})
+            # The clause the hot tables' lists write (a partial index); any full index answers it too.
+            clause = metadata_contains(table, "$1", {"k": "v"})
+            plan = await _plan(connection, f"SELECT 1 FROM {table} WHERE {clause}", {"k": "v"})
             assert "Index" in plan and f"{table}_metadata" in plan, f"{table}: {plan}"
 
 

@@ -65,7 +65,7 @@ async def list_holds(
         f"""SELECT {HOLD_COLUMNS} FROM holds h {ORGANIZATION_JOIN}
             WHERE l.organization_id = $1 AND ($2::uuid IS NULL OR h.id > $2)
               AND ($3::uuid IS NULL OR h.ledger_account_id = $3) AND ($4::text IS NULL OR h.status = $4)
-              AND ($5::text IS NULL OR h.external_id = $5) AND h.metadata @> $7
+              AND ($5::text IS NULL OR h.external_id = $5) AND {rows.metadata_contains("h", "$7", metadata)}
             ORDER BY h.id LIMIT $6""",
         organization_id,
         after,

@@ -104,7 +104,7 @@ async def list_transactions(
               AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM ledger_entries e WHERE e.ledger_transaction_id = t.id
                                                AND e.ledger_account_id = $4 AND e.discarded_at IS NULL))
               AND ($5::text IS NULL OR t.status = $5) AND ($6::text IS NULL OR t.external_id = $6)
-              AND t.metadata @> $7
+              AND {rows.metadata_contains("t", "$7", metadata)}
               AND ($8::timestamptz IS NULL OR t.effective_at >= $8) AND ($9::timestamptz IS NULL OR t.effective_at < $9)
             ORDER BY t.id LIMIT $10""",
         organization_id,
@@ -155,7 +155,7 @@ async def list_entries(
               AND ($3::uuid IS NULL OR e.ledger_account_id = $3) AND ($4::uuid IS NULL OR e.ledger_transaction_id = $4)
               AND ($5::text IS NULL OR t.status = $5) AND ($6::text IS NULL OR e.direction = $6)
               AND ($7::timestamptz IS NULL OR t.effective_at >= $7) AND ($8::timestamptz IS NULL OR t.effective_at < $8)
-              AND ($9 OR e.discarded_at IS NULL) AND e.metadata @> $11
+              AND ($9 OR e.discarded_at IS NULL) AND {rows.metadata_contains("e", "$11", metadata)}
               AND ($12::bigint IS NULL OR e.ledger_account_lock_version >= $12)
               AND ($13::bigint IS NULL OR e.ledger_account_lock_version < $13)
             ORDER BY e.id LIMIT $10""",

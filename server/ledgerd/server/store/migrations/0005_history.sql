@@ -62,10 +62,16 @@ CREATE TRIGGER ledger_transactions_inserted_versions AFTER INSERT ON ledger_tran
 CREATE TRIGGER ledger_transactions_updated_versions AFTER UPDATE ON ledger_transactions
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ledgerd_write_transaction_versions();
 
--- Entry history: an account's entries by version, and metadata queries.
+-- Entry history: an account's entries by version, and metadata queries. The tables written on the
+-- hot path index only non-empty metadata: most of their rows have none, and a GIN insertion per
+-- row was a measured few percent of the card-authorization rate (store.rows.metadata_contains
+-- writes the matching clause).
 CREATE INDEX ledger_entries_ledger_account_lock_version ON ledger_entries (ledger_account_id, ledger_account_lock_version);
-CREATE INDEX ledger_entries_metadata ON ledger_entries USING gin (metadata jsonb_path_ops);
-CREATE INDEX holds_metadata ON holds USING gin (metadata jsonb_path_ops);
+CREATE INDEX ledger_entries_metadata ON ledger_entries USING gin (metadata jsonb_path_ops) WHERE metadata <> '{}'::jsonb;
+CREATE INDEX holds_metadata ON holds USING gin (metadata jsonb_path_ops) WHERE metadata <> '{}'::jsonb;
+DROP INDEX ledger_transactions_metadata;
+CREATE INDEX ledger_transactions_metadata ON ledger_transactions USING gin (metadata jsonb_path_ops)
+    WHERE metadata <> '{}'::jsonb;
 
 -- Balance watching: after each commit that moved accounts, one notification naming them (or
 -- naming none, meaning "any", when the list would not fit a notification's 8000 bytes).
