@@ -48,14 +48,19 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-async def timed(count: int, call: Callable[[int], Awaitable[None]]) -> list[float]:
+async def timed(count: int, calls: dict[str, Callable[[int], Awaitable[None]]]) -> dict[str, list[float]]:
+    """Each call `count` times, interleaved round by round: every path sees the same server, the
+    same wallet history and the same noise of the machine (one after another, the last path ran on
+    a wallet with the most holds and measured the worst)."""
     for i in range(min(20, count)):  # warm-up: connections, caches
-        await call(-1 - i)
-    samples = []
+        for call in calls.values():
+            await call(-1 - i)
+    samples: dict[str, list[float]] = {name: [] for name in calls}
     for i in range(count):
-        started = time.perf_counter()
-        await call(i)
-        samples.append((time.perf_counter() - started) * 1000)
+        for name, call in calls.items():
+            started = time.perf_counter()
+            await call(i)
+            samples[name].append((time.perf_counter() - started) * 1000)
     return samples
 
 
@@ -107,7 +112,6 @@ async def measure(database_url: str, count: int) -> dict[str, tuple[float, float
         await apply_migrations(connection)
     server = await start_server(pool, "127.0.0.1:0")
     _, key = await create_api_key(pool, f"bench-{uuid.uuid4()}")
-    results = {}
     async with LedgerdClient(f"127.0.0.1:{server.port}", key) as client:
         ledger_id = (await client.ledgers.CreateLedger(ledger_pb2.CreateLedgerRequest(name="Bench"))).ledger.id
 
@@ -150,7 +154,7 @@ async def measure(database_url: str, count: int) -> dict[str, tuple[float, float
             response = await client.holds.PlaceHold(request)
             assert response.decision == hold_pb2.HOLD_DECISION_APPROVED
 
-        results["direct PlaceHold"] = percentiles(await timed(count, direct))
+        calls: dict[str, Callable[[int], Awaitable[None]]] = {"direct PlaceHold": direct}
         settings = Settings(LITHIC_SECRET, STRIPE_SECRET, *MARQETA)
         runner = web.AppRunner(create_app(await CardLedger.open(client, settlement), settings), access_log=None)
         await runner.setup()
@@ -170,7 +174,8 @@ async def measure(database_url: str, count: int) -> dict[str, tuple[float, float
                     async with http.post(url + path, data=body, headers=headers) as response:
                         assert approved(response.status, await response.json()), await response.text()
 
-                results[name] = percentiles(await timed(count, through_adapter))
+                calls[name] = through_adapter
+            results = {name: percentiles(samples) for name, samples in (await timed(count, calls)).items()}
         await runner.cleanup()
     await server.stop(0)
     await pool.close()
