@@ -19,6 +19,7 @@ import asyncpg
 
 from ledgerd.server.core.writer import Outcome, Write, execute
 from ledgerd.server.domain import limits
+from ledgerd.server.domain.errors import LedgerError
 
 
 class Coalescer:
@@ -40,6 +41,13 @@ class Coalescer:
         self._queue.append((organization_id, write, future))
         self._dispatch()
         return await future
+
+    async def apply(self, organization_id: uuid.UUID, write: Write) -> Outcome:
+        """The write's result or stored answer; its refusal raised."""
+        outcome = await self.submit(organization_id, write)
+        if isinstance(outcome, LedgerError):
+            raise outcome
+        return outcome
 
     async def submit_many(self, organization_id: uuid.UUID, writes: Sequence[Write]) -> list[Outcome]:
         """Writes that arrived together (a CreateLedgerTransactions batch): answered in order."""

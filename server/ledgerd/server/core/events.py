@@ -209,9 +209,7 @@ class EventsUseCases:
             ),
             idempotency=idempotency,
         )
-        outcome = await self.coalescer.submit(organization_id, write)
-        if isinstance(outcome, LedgerError):
-            raise outcome
+        outcome = await self.coalescer.apply(organization_id, write)
         assert isinstance(outcome, EventOutcome | Replay)
         return outcome
 

@@ -20,7 +20,7 @@ from ledgerd.server.core.transactions import CreateLedgerTransaction, UpdateLedg
 from ledgerd.server.core.writer import BatchState, WriteDefaults
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.balances import BalanceCondition, BalanceView, LedgerBalance, LedgerBalances, Status
-from ledgerd.server.domain.errors import AlreadyExists, ErrorReason, FailedPrecondition, LedgerError
+from ledgerd.server.domain.errors import AlreadyExists, ErrorReason, FailedPrecondition
 from ledgerd.server.domain.holds import (
     Hold,
     HoldDecision,
@@ -317,10 +317,7 @@ class HoldsUseCases:
         self.coalescer = coalescer
 
     async def write(self, organization_id: uuid.UUID, write: HoldWrite) -> Any:
-        outcome = await self.coalescer.submit(organization_id, write)
-        if isinstance(outcome, LedgerError):
-            raise outcome
-        return outcome
+        return await self.coalescer.apply(organization_id, write)
 
     async def get(self, organization_id: uuid.UUID, hold_id: uuid.UUID) -> Hold:
         found = await store.get_holds(self.pool, organization_id, [hold_id])

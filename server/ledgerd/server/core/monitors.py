@@ -16,7 +16,7 @@ from ledgerd.server.core.ledgers import account_not_found
 from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.core.writer import BatchState, WriteDefaults
 from ledgerd.server.domain import limits, monitors
-from ledgerd.server.domain.errors import ErrorReason, FailedPrecondition, LedgerError, NotFound
+from ledgerd.server.domain.errors import ErrorReason, FailedPrecondition, NotFound
 from ledgerd.server.domain.monitors import AlertCondition, BalanceMonitor, BalanceMonitorAlert
 from ledgerd.server.store import monitors as store
 
@@ -62,10 +62,7 @@ class MonitorsUseCases:
         self.coalescer = coalescer
 
     async def create(self, organization_id: uuid.UUID, write: CreateBalanceMonitor) -> Any:
-        outcome = await self.coalescer.submit(organization_id, write)
-        if isinstance(outcome, LedgerError):
-            raise outcome
-        return outcome
+        return await self.coalescer.apply(organization_id, write)
 
     async def get(self, organization_id: uuid.UUID, monitor_id: uuid.UUID) -> BalanceMonitor:
         monitor = await store.get_monitor(self.pool, organization_id, monitor_id)

@@ -21,7 +21,6 @@ from ledgerd.server.domain.errors import (
     AlreadyExists,
     ErrorReason,
     FailedPrecondition,
-    LedgerError,
     NotFound,
 )
 from ledgerd.server.domain.holds import HoldStatus
@@ -372,9 +371,7 @@ class TransactionsUseCases:
         organization_id: uuid.UUID,
         write: CreateLedgerTransaction | UpdateLedgerTransaction | ReverseLedgerTransaction,
     ) -> LedgerTransaction | Replay:
-        outcome = await self.coalescer.submit(organization_id, write)
-        if isinstance(outcome, LedgerError):
-            raise outcome
+        outcome = await self.coalescer.apply(organization_id, write)
         assert isinstance(outcome, LedgerTransaction | Replay)
         return outcome
 
