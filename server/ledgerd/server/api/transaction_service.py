@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
+
+from google.protobuf.message import Message
 
 from ledgerd.server.api import convert
 from ledgerd.server.api.responding import respond
@@ -26,6 +28,7 @@ from ledgerd.server.interceptors.errors import item_error
 from ledgerd.v1 import common_pb2, transaction_pb2_grpc
 from ledgerd.v1 import transaction_pb2 as pb
 
+R = TypeVar("R", bound=Message)
 ALL_STATUSES = (Status.PENDING, Status.POSTED, Status.ARCHIVED)
 CHANGED_STATUSES = (Status.POSTED, Status.ARCHIVED)
 
@@ -72,14 +75,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         self, request: pb.CreateLedgerTransactionRequest, context: Any
     ) -> pb.CreateLedgerTransactionResponse:
         command = _create_command(request, None)
-        organization = current_organization()
-        return await respond(
-            "CreateLedgerTransaction",
-            request,
-            pb.CreateLedgerTransactionResponse,
-            lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
-            _created,
-        )
+        return await self._write("CreateLedgerTransaction", request, pb.CreateLedgerTransactionResponse, command)
 
     async def CreateLedgerTransactions(
         self, request: pb.CreateLedgerTransactionsRequest, context: Any
@@ -162,14 +158,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             metadata=dict(request.metadata),
             effective_at=effective_at,
         )
-        organization = current_organization()
-        return await respond(
-            "UpdateLedgerTransaction",
-            request,
-            pb.UpdateLedgerTransactionResponse,
-            lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
-            lambda t: pb.UpdateLedgerTransactionResponse(ledger_transaction=convert.ledger_transaction(t)),
-        )
+        return await self._write("UpdateLedgerTransaction", request, pb.UpdateLedgerTransactionResponse, command)
 
     async def ReverseLedgerTransaction(
         self, request: pb.ReverseLedgerTransactionRequest, context: Any
@@ -190,14 +179,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             metadata=dict(request.metadata),
             fingerprint=convert.fingerprint("ReverseLedgerTransaction", request),
         )
-        organization = current_organization()
-        return await respond(
-            "ReverseLedgerTransaction",
-            request,
-            pb.ReverseLedgerTransactionResponse,
-            lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
-            lambda t: pb.ReverseLedgerTransactionResponse(ledger_transaction=convert.ledger_transaction(t)),
-        )
+        return await self._write("ReverseLedgerTransaction", request, pb.ReverseLedgerTransactionResponse, command)
 
     async def GetLedgerEntry(self, request: pb.GetLedgerEntryRequest, context: Any) -> pb.GetLedgerEntryResponse:
         entry = await self.transactions.get_entry(current_organization(), convert.required_id(request.id))
@@ -254,13 +236,8 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             metadata=dict(request.metadata),
             fingerprint=convert.fingerprint("PartialPostLedgerTransaction", request),
         )
-        organization = current_organization()
-        return await respond(
-            "PartialPostLedgerTransaction",
-            request,
-            pb.PartialPostLedgerTransactionResponse,
-            lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
-            lambda t: pb.PartialPostLedgerTransactionResponse(ledger_transaction=convert.ledger_transaction(t)),
+        return await self._write(
+            "PartialPostLedgerTransaction", request, pb.PartialPostLedgerTransactionResponse, command
         )
 
     async def ListLedgerTransactionVersions(
@@ -276,6 +253,18 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         return pb.ListLedgerTransactionVersionsResponse(
             ledger_transaction_versions=[convert.ledger_transaction_version(v) for v in result.items],
             next_page_token=result.next_page_token,
+        )
+
+    async def _write(self, method: str, request: Any, response_type: type[R], command: Any) -> R:
+        """One write through the coalescer, answered with the transaction it made or changed (or
+        replayed by its idempotency key)."""
+        organization = current_organization()
+        return await respond(
+            method,
+            request,
+            response_type,
+            lambda idempotency: self.transactions.write(organization, _with(command, idempotency)),
+            lambda transaction: response_type(ledger_transaction=convert.ledger_transaction(transaction)),
         )
 
 
