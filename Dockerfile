@@ -10,7 +10,8 @@ COPY protos ./protos
 COPY server ./server
 COPY clients ./clients
 COPY benchmarks ./benchmarks
-RUN pip install --no-cache-dir .
+# With the adapters' extra, so the same image also runs `ledgerd adapters serve`.
+RUN pip install --no-cache-dir '.[adapters]'
 
 USER ledgerd
 WORKDIR /home/ledgerd
