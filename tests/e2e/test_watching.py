@@ -257,3 +257,37 @@ async def test_monitor_refusals_and_replays(client: LedgerdClient, target: str, 
             "BALANCE_MONITOR_NOT_FOUND",
         )
         await refused(create_monitor(stranger, wallet, alert_condition=below(1)), NOT_FOUND, "LEDGER_ACCOUNT_NOT_FOUND")
+
+
+async def test_a_watcher_on_one_server_sees_what_another_server_writes(
+    client: LedgerdClient, api_key: str, database_url: str
+) -> None:
+    """Watching rests on the database (the versions table and its notifications), not on the
+    memory of the server that wrote: writes through a second server, with its own pool, reach a
+    watcher of the first, in order, with monitor alerts."""
+    from ledgerd.server.app import start_server
+    from ledgerd.server.store.pool import create_pool
+
+    cash, wallet = await book(client)
+    monitor = await create_monitor(client, wallet, alert_condition=below(0))
+    other_pool = await create_pool(database_url, min_size=2, max_size=5)
+    other_server = await start_server(other_pool, "127.0.0.1:0", expire_holds=False)
+    try:
+        stream = watch(client, wallet)
+        await take(stream, 1)
+        async with LedgerdClient(f"127.0.0.1:{other_server.port}", api_key) as other:
+            await asyncio.gather(
+                *(create_transaction(other, transfer(cash, wallet, 10 + i, status=POSTED)) for i in range(20))
+            )
+            await create_transaction(other, transfer(wallet, cash, 1_000, status=POSTED))  # below 0: triggered
+        changes = await take(stream, 21)
+        assert [version for version, _ in seen(changes)] == list(range(1, 22))
+        assert seen(changes)[-1][1] == sum(10 + i for i in range(20)) - 1_000
+        assert [
+            (a.ledger_account_balance_monitor_id, a.triggered)
+            for a in changes[-1].ledger_account_balance_monitor_alerts
+        ] == [(monitor.id, True)]
+        stream.cancel()
+    finally:
+        await other_server.stop(0)
+        await other_pool.close()
