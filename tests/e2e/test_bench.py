@@ -53,6 +53,8 @@ async def test_a_short_run_writes_a_complete_result_and_verifies(
         "20",
         "--server-processes",
         "2" if scenario in ("transfers", "events") else "1",
+        "--client-processes",
+        "2" if scenario == "hot" else "1",
         "--no-progress",
         "--output",
         str(tmp_path),
@@ -78,6 +80,7 @@ async def test_a_short_run_writes_a_complete_result_and_verifies(
     assert set(result) >= RESULT_FIELDS
     assert (result["scenario"], result["mode"], result["verify_ok"], result["errors"]) == (scenario, mode, True, 0)
     assert result["operations"] > 0 and set(result["latency_ms"]) == {"p50", "p95", "p99", "p999"}
+    assert result["client_processes"] == (2 if scenario == "hot" else 1)
     if scenario in ("transfers", "events"):
         kind = {"transfers": "transfer", "events": "event"}[scenario]
         assert result["operations_by_kind"] == {kind: result["operations"]}

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--mode", choices=("unary", "stream"), default="unary")
     top.add_argument("--duration", type=float, required=True, help="seconds of load (and of each baseline)")
     top.add_argument("--clients", type=int, default=64, help="concurrent requesters (default 64)")
+    top.add_argument(
+        "--client-processes", type=int, default=1, help="processes the requesters are spread over (default 1)"
+    )
     top.add_argument("--streams", type=int, default=0, help="PlaceHolds streams in stream mode (default clients/16)")
     top.add_argument("--wallets", type=int, help="funded wallets (default 10000; 1 for hot)")
     top.add_argument("--preload-entries", type=int, default=0, help="history written before the run (default 0)")
@@ -93,6 +99,78 @@ async def show_progress(recorder: load.Recorder, deadline: float) -> None:
     print(file=sys.stderr)
 
 
+# Time for the client processes to start (a fresh interpreter, imports, channels) before the load.
+CLIENT_PROCESS_START_SECONDS = 5.0
+
+
+def shares(total: int, parts: int) -> list[int]:
+    """`total` split into `parts` as evenly as whole numbers allow."""
+    return [total // parts + (1 if index < total % parts else 0) for index in range(parts)]
+
+
+async def drive_everywhere(
+    arguments: argparse.Namespace,
+    clients: list[LedgerdClient],
+    targets: list[str],
+    api_key: str,
+    chart: Any,
+    wallets: list[str],
+    mix: dict[str, int],
+    streams: int,
+) -> load.Recorder:
+    """The load from this process, or split across --client-processes processes over the same
+    seconds (this one included; its progress bar shows its own share)."""
+    progress = None if arguments.no_progress else show_progress
+    processes = arguments.client_processes
+    if processes <= 1:
+        return await load.drive(
+            clients,
+            chart,
+            wallets,
+            mix,
+            requesters=arguments.clients,
+            streams=streams,
+            seconds=arguments.duration,
+            progress=progress,
+        )
+    requesters, stream_counts = shares(arguments.clients, processes), shares(streams, processes)
+    started = time.monotonic() + CLIENT_PROCESS_START_SECONDS
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(processes - 1, mp_context=multiprocessing.get_context("spawn")) as executor:
+        others = [
+            loop.run_in_executor(
+                executor,
+                partial(
+                    load.drive_process,
+                    targets,
+                    api_key,
+                    chart,
+                    wallets,
+                    mix,
+                    requesters=requesters[index],
+                    streams=stream_counts[index],
+                    seconds=arguments.duration,
+                    started=started,
+                ),
+            )
+            for index in range(1, processes)
+        ]
+        recorder = await load.drive(
+            clients,
+            chart,
+            wallets,
+            mix,
+            requesters=requesters[0],
+            streams=stream_counts[0],
+            seconds=arguments.duration,
+            progress=progress,
+            started=started,
+        )
+        for wire in await asyncio.gather(*others):
+            recorder.absorb(wire)
+    return recorder
+
+
 async def run(
     arguments: argparse.Namespace, targets: list[str], api_key: str, database_url: str | None
 ) -> dict[str, Any]:
@@ -129,16 +207,7 @@ async def run(
                     arguments.duration,
                 )
             streams = (arguments.streams or max(1, arguments.clients // 16)) if arguments.mode == "stream" else 0
-            recorder = await load.drive(
-                clients,
-                chart,
-                wallets,
-                mix,
-                requesters=arguments.clients,
-                streams=streams,
-                seconds=arguments.duration,
-                progress=None if arguments.no_progress else show_progress,
-            )
+            recorder = await drive_everywhere(arguments, clients, targets, api_key, chart, wallets, mix, streams)
             elapsed = time.monotonic() - recorder.started
             verdict = await checks.check(pool, chart.wallets, recorder.acknowledged_holds) if pool else None
         finally:
@@ -156,6 +225,7 @@ async def run(
         "mode": arguments.mode,
         "duration_s": elapsed,
         "clients": arguments.clients,
+        "client_processes": arguments.client_processes,
         "server_processes": len(targets),
         "wallets": len(wallets),
         "preloaded_entries": preloaded,
@@ -180,6 +250,8 @@ async def run(
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
+    if not 1 <= arguments.client_processes <= arguments.clients:
+        raise SystemExit("--client-processes must be 1 to --clients")
     arguments.output.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         if arguments.target:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+import uvloop
 from hdrh.histogram import HdrHistogram
 
 from ledgerd.bench.setup import TRANSFER_EVENT, Chart
@@ -69,6 +70,33 @@ class Recorder:
             self.holds += 1
             self.seconds[second].holds += 1
             self.acknowledged_holds.append(hold_id)
+
+    def to_wire(self) -> dict[str, Any]:
+        """What another process needs to absorb this recording (histograms in HDR's own encoding)."""
+        return {
+            "latency": self.latency.encode(),
+            "seconds": [(s.operations, s.holds, s.latency.encode()) for s in self.seconds],
+            "operations": dict(self.operations),
+            "holds": self.holds,
+            "declined": self.declined,
+            "errors": dict(self.errors),
+            "acknowledged_holds": self.acknowledged_holds,
+        }
+
+    def absorb(self, wire: dict[str, Any]) -> None:
+        """Adds another process's recording of the same run (same start, same seconds)."""
+        self.latency.add(HdrHistogram.decode(wire["latency"]))
+        for index, (operations, holds, latency) in enumerate(wire["seconds"]):
+            while len(self.seconds) <= index:
+                self.seconds.append(Second())
+            self.seconds[index].operations += operations
+            self.seconds[index].holds += holds
+            self.seconds[index].latency.add(HdrHistogram.decode(latency))
+        self.operations.update(wire["operations"])
+        self.holds += wire["holds"]
+        self.declined += wire["declined"]
+        self.errors.update(wire["errors"])
+        self.acknowledged_holds.extend(wire["acknowledged_holds"])
 
 
 class HoldStream:
@@ -223,10 +251,15 @@ async def drive(
     streams: int,
     seconds: float,
     progress: Callable[[Recorder, float], Awaitable[None]] | None = None,
+    started: float | None = None,
 ) -> Recorder:
     """Runs `requesters` requesters for `seconds`, over the clients in turn; with `streams` > 0,
-    PlaceHold goes over that many PlaceHolds streams, shared by the requesters."""
-    recorder = Recorder(started=time.monotonic())
+    PlaceHold goes over that many PlaceHolds streams, shared by the requesters. With `started` (a
+    time.monotonic() instant, the same clock in every process of the machine), waits for it, so
+    that several client processes load the server over the same seconds."""
+    if started is not None:
+        await asyncio.sleep(max(0.0, started - time.monotonic()))
+    recorder = Recorder(started=time.monotonic() if started is None else started)
     client_cycle = itertools.cycle(clients)
     hold_streams = [HoldStream(next(client_cycle)) for _ in range(streams)]
     stream_cycle = itertools.cycle(hold_streams) if hold_streams else itertools.repeat(None)
@@ -242,3 +275,32 @@ async def drive(
     for stream in hold_streams:
         await stream.close()
     return recorder
+
+
+def drive_process(
+    targets: list[str],
+    api_key: str,
+    chart: Chart,
+    wallets: list[str],
+    mix: dict[str, int],
+    *,
+    requesters: int,
+    streams: int,
+    seconds: float,
+    started: float,
+) -> dict[str, Any]:
+    """`drive` in a process of its own (--client-processes): one more Python interpreter, so the
+    client side is not the bottleneck; answers its recording in the wire form."""
+
+    async def run() -> dict[str, Any]:
+        clients = [LedgerdClient(t, api_key) for t in targets]
+        try:
+            recorder = await drive(
+                clients, chart, wallets, mix, requesters=requesters, streams=streams, seconds=seconds, started=started
+            )
+        finally:
+            for client in clients:
+                await client.close()
+        return recorder.to_wire()
+
+    return uvloop.run(run())
