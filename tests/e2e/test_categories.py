@@ -409,7 +409,9 @@ async def test_lists_filter_by_ledger_reached_account_parent_currency_and_metada
     assert await ids(parent_ledger_account_category_id=root) == [child]
     assert await ids(currency="EUR") == [euros]
     assert await ids(metadata={"kind": "root"}) == [root]
-    assert await ids(ledger_account_id=UNKNOWN_ID) == []
+    # A parent that is not the caller's is NOT_FOUND, as a read of it is (AIP-132), not an empty page.
+    await refused(ids(ledger_account_id=UNKNOWN_ID), grpc.StatusCode.NOT_FOUND, "LEDGER_ACCOUNT_NOT_FOUND")
+    await refused(ids(ledger_id=UNKNOWN_ID), grpc.StatusCode.NOT_FOUND, "LEDGER_NOT_FOUND")
     first = await client.ledgers.ListLedgerAccountCategories(ledger_pb2.ListLedgerAccountCategoriesRequest(page_size=2))
     assert [c.id for c in first.ledger_account_categories] == [root, child] and first.next_page_token
     assert first.ledger_account_categories[0].ledger_account_count == 1

@@ -14,7 +14,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from ledgerd.client import LedgerdClient
 from ledgerd.server.core.api_keys import create_api_key
-from ledgerd.v1 import balance_pb2, hold_pb2, ledger_pb2, ledger_pb2_grpc, transaction_pb2
+from ledgerd.v1 import balance_pb2, event_pb2, hold_pb2, ledger_pb2, ledger_pb2_grpc, monitor_pb2, transaction_pb2
 
 from .ledger_helpers import DEBIT_NORMAL, POSTED, create_account, create_ledger, create_transaction, refused, transfer
 
@@ -136,16 +136,38 @@ async def test_lists_show_only_the_callers_own_resources(client: LedgerdClient, 
     assert (
         list((await stranger.ledgers.ListLedgerAccounts(ledger_pb2.ListLedgerAccountsRequest())).ledger_accounts) == []
     )
-    for request in (
-        transaction_pb2.ListLedgerTransactionsRequest(),
-        transaction_pb2.ListLedgerTransactionsRequest(ledger_id=ledger.id),
-        transaction_pb2.ListLedgerTransactionsRequest(ledger_account_id=wallet.id),
+    listed = await stranger.transactions.ListLedgerTransactions(transaction_pb2.ListLedgerTransactionsRequest())
+    assert list(listed.ledger_transactions) == []
+    # Filtered by another organization's ledger or account: NOT_FOUND, as for an unknown one.
+    for call, request in (
+        (stranger.transactions.ListLedgerTransactions, transaction_pb2.ListLedgerTransactionsRequest),
+        (stranger.ledgers.ListLedgerAccounts, ledger_pb2.ListLedgerAccountsRequest),
+        (stranger.events.ListLedgerEventHandlers, event_pb2.ListLedgerEventHandlersRequest),
     ):
-        assert list((await stranger.transactions.ListLedgerTransactions(request)).ledger_transactions) == []
-    entries = await stranger.transactions.ListLedgerEntries(
-        transaction_pb2.ListLedgerEntriesRequest(ledger_account_id=wallet.id)
+        await refused(call(request(ledger_id=ledger.id)), NOT_FOUND, "LEDGER_NOT_FOUND")
+    for call, request in (
+        (stranger.transactions.ListLedgerTransactions, transaction_pb2.ListLedgerTransactionsRequest),
+        (stranger.transactions.ListLedgerEntries, transaction_pb2.ListLedgerEntriesRequest),
+        (stranger.holds.ListHolds, hold_pb2.ListHoldsRequest),
+        (stranger.monitors.ListLedgerAccountBalanceMonitors, monitor_pb2.ListLedgerAccountBalanceMonitorsRequest),
+    ):
+        await refused(call(request(ledger_account_id=wallet.id)), NOT_FOUND, "LEDGER_ACCOUNT_NOT_FOUND")
+    transaction_id = (
+        (
+            await client.transactions.ListLedgerTransactions(
+                transaction_pb2.ListLedgerTransactionsRequest(ledger_id=ledger.id)
+            )
+        )
+        .ledger_transactions[0]
+        .id
     )
-    assert list(entries.ledger_entries) == []
+    await refused(
+        stranger.transactions.ListLedgerEntries(
+            transaction_pb2.ListLedgerEntriesRequest(ledger_transaction_id=transaction_id)
+        ),
+        NOT_FOUND,
+        "LEDGER_TRANSACTION_NOT_FOUND",
+    )
     assert [x.name for x in (await client.ledgers.ListLedgers(ledger_pb2.ListLedgersRequest())).ledgers] == ["Mine"]
 
 

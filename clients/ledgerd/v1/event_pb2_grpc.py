@@ -43,6 +43,8 @@ class EventServiceStub:
     template_text_length_max 1000, custom_data_bytes_max 16384, custom_data_values_max 200,
     entries_per_transaction_max 1000, name_length_max 255, description_length_max 1000, metadata
     limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def __init__(self, channel):
@@ -101,6 +103,8 @@ class EventServiceServicer:
     template_text_length_max 1000, custom_data_bytes_max 16384, custom_data_values_max 200,
     entries_per_transaction_max 1000, name_length_max 255, description_length_max 1000, metadata
     limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def CreateLedgerEventHandler(self, request, context):
@@ -208,6 +212,8 @@ class EventService:
     template_text_length_max 1000, custom_data_bytes_max 16384, custom_data_values_max 200,
     entries_per_transaction_max 1000, name_length_max 255, description_length_max 1000, metadata
     limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     @staticmethod

@@ -32,6 +32,8 @@ class HoldServiceStub:
     Limits (names from ledgerd.server.domain.limits): hold_timeout_seconds_max 31536000 (a year),
     holds_per_stream_in_flight_max 1000, external_id_length_max 180, metadata limits as in LedgerService,
     page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def __init__(self, channel):
@@ -84,6 +86,8 @@ class HoldServiceServicer:
     Limits (names from ledgerd.server.domain.limits): hold_timeout_seconds_max 31536000 (a year),
     holds_per_stream_in_flight_max 1000, external_id_length_max 180, metadata limits as in LedgerService,
     page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def PlaceHold(self, request, context):
@@ -193,6 +197,8 @@ class HoldService:
     Limits (names from ledgerd.server.domain.limits): hold_timeout_seconds_max 31536000 (a year),
     holds_per_stream_in_flight_max 1000, external_id_length_max 180, metadata limits as in LedgerService,
     page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     @staticmethod

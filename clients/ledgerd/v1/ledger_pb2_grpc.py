@@ -48,6 +48,8 @@ class LedgerServiceStub:
     the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
     uses the category's normal_balance. A sum outside the int64 range is
     FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def __init__(self, channel):
@@ -161,6 +163,8 @@ class LedgerServiceServicer:
     the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
     uses the category's normal_balance. A sum outside the int64 range is
     FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def CreateLedger(self, request, context):
@@ -390,6 +394,8 @@ class LedgerService:
     the sums of the stored balances of the accounts it reaches, read in one indexed query; `amount`
     uses the category's normal_balance. A sum outside the int64 range is
     FAILED_PRECONDITION / ERROR_REASON_BALANCE_OVERFLOW.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     @staticmethod

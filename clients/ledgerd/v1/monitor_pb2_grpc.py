@@ -32,6 +32,8 @@ class BalanceMonitorServiceStub:
     Monitors alert only: to prevent a state, use balance conditions on entries.
     Limits (names from ledgerd.server.domain.limits): balance_monitors_per_account_max 10, metadata
     limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def __init__(self, channel):
@@ -69,6 +71,8 @@ class BalanceMonitorServiceServicer:
     Monitors alert only: to prevent a state, use balance conditions on entries.
     Limits (names from ledgerd.server.domain.limits): balance_monitors_per_account_max 10, metadata
     limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def CreateLedgerAccountBalanceMonitor(self, request, context):
@@ -137,6 +141,8 @@ class BalanceMonitorService:
     Monitors alert only: to prevent a state, use balance conditions on entries.
     Limits (names from ledgerd.server.domain.limits): balance_monitors_per_account_max 10, metadata
     limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     @staticmethod

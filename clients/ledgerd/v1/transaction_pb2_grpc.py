@@ -30,6 +30,8 @@ class TransactionServiceStub:
     Limits (names from ledgerd.server.domain.limits): entries_per_transaction_max 1000 (at least 2),
     transactions_per_batch_max 100, external_id_length_max 180, description_length_max 1000,
     metadata limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def __init__(self, channel):
@@ -95,6 +97,8 @@ class TransactionServiceServicer:
     Limits (names from ledgerd.server.domain.limits): entries_per_transaction_max 1000 (at least 2),
     transactions_per_batch_max 100, external_id_length_max 180, description_length_max 1000,
     metadata limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     def CreateLedgerTransaction(self, request, context):
@@ -236,6 +240,8 @@ class TransactionService:
     Limits (names from ledgerd.server.domain.limits): entries_per_transaction_max 1000 (at least 2),
     transactions_per_batch_max 100, external_id_length_max 180, description_length_max 1000,
     metadata limits as in LedgerService, page_size_default 25, page_size_max 1000.
+    A list filtered by a ledger, account or transaction that is unknown or another organization's
+    answers NOT_FOUND, as a read of it would (never an empty page that hides which).
     """
 
     @staticmethod

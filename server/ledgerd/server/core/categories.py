@@ -13,7 +13,7 @@ import asyncpg
 
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.idempotency import Idempotency, Replay, run_idempotent
-from ledgerd.server.core.ledgers import account_not_found, ledger_not_found
+from ledgerd.server.core.ledgers import account_not_found, ledger_not_found, require_parents
 from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.domain.balances import BalanceTotals, NormalBalance
 from ledgerd.server.domain.categories import (
@@ -150,6 +150,7 @@ class CategoriesUseCases:
         currency: str | None,
         metadata: Mapping[str, str],
     ) -> Page[Category]:
+        await require_parents(self.pool, organization_id, ledger_id=ledger_id, ledger_account_id=ledger_account_id)
         async with self.pool.acquire() as connection:
             rows = await store.list_categories(
                 connection,

@@ -20,7 +20,7 @@ import asyncpg
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.idempotency import Idempotency, Replay, replay_or_refuse, run_idempotent
-from ledgerd.server.core.ledgers import ledger_not_found
+from ledgerd.server.core.ledgers import ledger_not_found, require_parents
 from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.core.transactions import CreateLedgerTransaction
 from ledgerd.server.core.writer import BatchState, WriteDefaults
@@ -148,6 +148,7 @@ class EventsUseCases:
         return handler
 
     async def list_handlers(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[Any]:
+        await require_parents(self.pool, organization_id, **filters)
         items = await store.list_handlers(self.pool, organization_id, page.after, page.size + 1, **filters)
         return Page.of(items, page.size)
 

@@ -14,7 +14,7 @@ import asyncpg
 
 from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.idempotency import Idempotency
-from ledgerd.server.core.ledgers import account_not_found
+from ledgerd.server.core.ledgers import account_not_found, require_parents
 from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.core.transactions import CreateLedgerTransaction, UpdateLedgerTransaction
 from ledgerd.server.core.writer import BatchState, WriteDefaults
@@ -326,6 +326,7 @@ class HoldsUseCases:
         return found[hold_id]
 
     async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[Hold]:
+        await require_parents(self.pool, organization_id, **filters)
         items = await store.list_holds(self.pool, organization_id, page.after, page.size + 1, **filters)
         return Page.of(items, page.size)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -22,6 +22,38 @@ from ledgerd.server.store import ledgers as store
 
 def ledger_not_found(ledger_id: uuid.UUID) -> NotFound:
     return NotFound(ErrorReason.LEDGER_NOT_FOUND, f"ledger {ledger_id} not found", {"ledger_id": str(ledger_id)})
+
+
+def transaction_not_found(transaction_id: uuid.UUID) -> NotFound:
+    return NotFound(
+        ErrorReason.LEDGER_TRANSACTION_NOT_FOUND,
+        f"ledger transaction {transaction_id} not found",
+        {"ledger_transaction_id": str(transaction_id)},
+    )
+
+
+async def require_parents(
+    db: Any,
+    organization_id: uuid.UUID,
+    *,
+    ledger_id: uuid.UUID | None = None,
+    ledger_account_id: uuid.UUID | None = None,
+    ledger_transaction_id: uuid.UUID | None = None,
+    **_other_filters: Any,
+) -> None:
+    """A list filtered by a ledger, an account or a transaction that is unknown or another
+    organization's answers NOT_FOUND (AIP-132), as a read of it would: an empty page would say the
+    parent exists. Takes a list's filters as they are; only the parents among them are checked."""
+    if ledger_id is None and ledger_account_id is None and ledger_transaction_id is None:
+        return
+    found = await store.parents_found(db, organization_id, ledger_id, ledger_account_id, ledger_transaction_id)
+    for kind, given, not_found in (
+        ("ledger", ledger_id, ledger_not_found),
+        ("ledger_account", ledger_account_id, account_not_found),
+        ("ledger_transaction", ledger_transaction_id, transaction_not_found),
+    ):
+        if given is not None and not found[kind]:
+            raise not_found(given)
 
 
 def account_not_found(account_id: uuid.UUID) -> NotFound:
@@ -165,6 +197,7 @@ class LedgersUseCases:
         currency: str | None,
         metadata: Mapping[str, str],
     ) -> Page[LedgerAccount]:
+        await require_parents(self.pool, organization_id, ledger_id=ledger_id)
         rows = await store.list_ledger_accounts(
             self.pool,
             organization_id,

@@ -12,7 +12,7 @@ import asyncpg
 
 from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.idempotency import Idempotency
-from ledgerd.server.core.ledgers import account_not_found
+from ledgerd.server.core.ledgers import account_not_found, require_parents
 from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.core.writer import BatchState, WriteDefaults
 from ledgerd.server.domain import limits, monitors
@@ -71,6 +71,7 @@ class MonitorsUseCases:
         return monitor
 
     async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[BalanceMonitor]:
+        await require_parents(self.pool, organization_id, **filters)
         items = await store.list_monitors(self.pool, organization_id, page.after, page.size + 1, **filters)
         return Page.of(items, page.size)
 

@@ -13,6 +13,7 @@ import asyncpg
 
 from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.idempotency import Idempotency, Replay
+from ledgerd.server.core.ledgers import require_parents, transaction_not_found
 from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.core.writer import BatchState, Change, Outcome, WriteDefaults, execute
 from ledgerd.server.domain import transactions as rules
@@ -63,14 +64,6 @@ def _entries_written(
             )
         )
     return tuple(written)
-
-
-def _not_found(transaction_id: uuid.UUID) -> NotFound:
-    return NotFound(
-        ErrorReason.LEDGER_TRANSACTION_NOT_FOUND,
-        f"ledger transaction {transaction_id} not found",
-        {"ledger_transaction_id": str(transaction_id)},
-    )
 
 
 def _refuse_if_held(state: BatchState, transaction_id: uuid.UUID) -> None:
@@ -172,7 +165,7 @@ class UpdateLedgerTransaction(WriteDefaults):
     def apply(self, state: BatchState) -> LedgerTransaction:
         current = state.transactions.get(self.id)
         if current is None:
-            raise _not_found(self.id)
+            raise transaction_not_found(self.id)
         if not self.by_hold:
             _refuse_if_held(state, self.id)
         other_changes = bool(self.ledger_entries or self.description is not None or self.metadata or self.effective_at)
@@ -251,7 +244,7 @@ class ReverseLedgerTransaction(WriteDefaults):
     def apply(self, state: BatchState) -> LedgerTransaction:
         original = state.transactions.get(self.id)
         if original is None:
-            raise _not_found(self.id)
+            raise transaction_not_found(self.id)
         if original.status is not Status.POSTED:
             raise FailedPrecondition(
                 ErrorReason.REVERSAL_NOT_ALLOWED,
@@ -306,7 +299,7 @@ class PartialPostLedgerTransaction(WriteDefaults):
     def apply(self, state: BatchState) -> LedgerTransaction:
         pending = state.transactions.get(self.id)
         if pending is None:
-            raise _not_found(self.id)
+            raise transaction_not_found(self.id)
         _refuse_if_held(state, self.id)
         if pending.status is not Status.PENDING:
             raise FailedPrecondition(
@@ -381,7 +374,7 @@ class TransactionsUseCases:
     async def get(self, organization_id: uuid.UUID, transaction_id: uuid.UUID) -> LedgerTransaction:
         found = await store.get_transactions(self.pool, organization_id, [transaction_id])
         if transaction_id not in found:
-            raise _not_found(transaction_id)
+            raise transaction_not_found(transaction_id)
         return found[transaction_id]
 
     async def get_entry(self, organization_id: uuid.UUID, entry_id: uuid.UUID) -> LedgerEntry:
@@ -395,6 +388,7 @@ class TransactionsUseCases:
         return entry
 
     async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerTransaction]:
+        await require_parents(self.pool, organization_id, **filters)
         items = await store.list_transactions(self.pool, organization_id, page.after, page.size + 1, **filters)
         return Page.of(items, page.size)
 
@@ -407,5 +401,6 @@ class TransactionsUseCases:
         return Page.of(items, page.size)
 
     async def list_entries(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerEntry]:
+        await require_parents(self.pool, organization_id, **filters)
         items = await store.list_entries(self.pool, organization_id, page.after, page.size + 1, **filters)
         return Page.of(items, page.size)

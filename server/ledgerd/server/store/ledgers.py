@@ -142,3 +142,27 @@ async def update_ledger_account(db: Executor, account: LedgerAccount) -> None:
         account.metadata,
         account.updated_at,
     )
+
+
+async def parents_found(
+    db: Any,
+    organization_id: uuid.UUID,
+    ledger_id: uuid.UUID | None,
+    ledger_account_id: uuid.UUID | None,
+    ledger_transaction_id: uuid.UUID | None,
+) -> Mapping[str, bool]:
+    """For each id given: whether it is the organization's (true for those not given)."""
+    row = await db.fetchrow(
+        """SELECT
+               ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM ledgers l WHERE l.id = $2 AND l.organization_id = $1))
+                   AS ledger,
+               ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
+                                            WHERE a.id = $3 AND l.organization_id = $1)) AS ledger_account,
+               ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM ledger_transactions t JOIN ledgers l ON l.id = t.ledger_id
+                                            WHERE t.id = $4 AND l.organization_id = $1)) AS ledger_transaction""",
+        organization_id,
+        ledger_id,
+        ledger_account_id,
+        ledger_transaction_id,
+    )
+    return dict(row)
