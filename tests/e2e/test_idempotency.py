@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+import asyncpg
 import grpc
 
 from ledgerd.client import LedgerdClient
@@ -108,3 +110,31 @@ async def test_concurrent_creates_with_one_external_id_write_once(client: Ledger
     assert len({a.ledger_transaction.id for a in answers}) == 1
     assert len(await transactions_of(client, ledger_id)) == 1
     assert amounts(await get_account(client, wallet)) == (9, 9, 9)
+
+
+async def test_a_key_is_replayed_within_its_retention_and_free_after_the_sweep(
+    client: LedgerdClient, pool: asyncpg.Pool
+) -> None:
+    from datetime import timedelta
+
+    from ledgerd.server.core.sweeper import sweep_idempotency_keys
+    from ledgerd.server.domain import limits
+
+    ledger = await create_ledger(client)
+    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+    wallet = await create_account(client, ledger.id, "Wallet")
+    key = f"retention-{uuid.uuid4()}"
+    first = await create_transaction(client, transfer(cash.id, wallet.id, 10, idempotency_key=key))
+    assert (await create_transaction(client, transfer(cash.id, wallet.id, 10, idempotency_key=key))).id == first.id
+    await sweep_idempotency_keys(pool)  # inside the retention: kept
+    assert (await create_transaction(client, transfer(cash.id, wallet.id, 10, idempotency_key=key))).id == first.id
+
+    # A day later (the stored row aged by hand): the sweep removes it, and the key is a new request.
+    aged = timedelta(seconds=limits.idempotency_key_retention_seconds + 60)
+    await pool.execute(
+        "UPDATE idempotency_keys SET created_at = created_at - $1::interval WHERE idempotency_key = $2", aged, key
+    )
+    assert await sweep_idempotency_keys(pool) >= 1
+    second = await create_transaction(client, transfer(cash.id, wallet.id, 25, idempotency_key=key))
+    assert second.id != first.id
+    assert (await get_account(client, wallet.id)).balances.pending_balance.amount == 35

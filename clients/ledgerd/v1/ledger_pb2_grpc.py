@@ -30,7 +30,8 @@ class LedgerServiceStub:
     account statements.
     Limits (names from ledgerd.server.domain.limits): name_length_max 255, description_length_max
     1000, metadata_keys_max 50, metadata_key_length_max 100, metadata_value_length_max 500,
-    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000,
+    idempotency_key_length_max 255, idempotency_key_retention_seconds 86400 (a stored response is
+    replayed for at least a day, then removed; the key is then free), page_size_default 25, page_size_max 1000,
     category_nesting_depth_max 4, category_accounts_max 1000000, category_parents_max 100,
     statement_entries_max 5000.
 
@@ -145,7 +146,8 @@ class LedgerServiceServicer:
     account statements.
     Limits (names from ledgerd.server.domain.limits): name_length_max 255, description_length_max
     1000, metadata_keys_max 50, metadata_key_length_max 100, metadata_value_length_max 500,
-    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000,
+    idempotency_key_length_max 255, idempotency_key_retention_seconds 86400 (a stored response is
+    replayed for at least a day, then removed; the key is then free), page_size_default 25, page_size_max 1000,
     category_nesting_depth_max 4, category_accounts_max 1000000, category_parents_max 100,
     statement_entries_max 5000.
 
@@ -376,7 +378,8 @@ class LedgerService:
     account statements.
     Limits (names from ledgerd.server.domain.limits): name_length_max 255, description_length_max
     1000, metadata_keys_max 50, metadata_key_length_max 100, metadata_value_length_max 500,
-    idempotency_key_length_max 255, page_size_default 25, page_size_max 1000,
+    idempotency_key_length_max 255, idempotency_key_retention_seconds 86400 (a stored response is
+    replayed for at least a day, then removed; the key is then free), page_size_default 25, page_size_max 1000,
     category_nesting_depth_max 4, category_accounts_max 1000000, category_parents_max 100,
     statement_entries_max 5000.
 

@@ -26,6 +26,7 @@ from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.core.monitors import MonitorsUseCases
+from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
@@ -67,12 +68,14 @@ class RunningServer:
     holds: HoldsUseCases
     expirer: asyncio.Task[None] | None
     feed: BalanceFeed
+    sweeper: asyncio.Task[None]
 
     async def stop(self, grace_seconds: float = shutdown_grace_seconds) -> None:
         # Tell load balancers first, then let calls in flight finish.
         await self.health.enter_graceful_shutdown()
         if self.expirer is not None:
             self.expirer.cancel()
+        self.sweeper.cancel()
         await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
         await self.server.stop(grace_seconds)
 
@@ -114,4 +117,5 @@ async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool =
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     expirer = asyncio.create_task(run_expirer(holds)) if expire_holds else None
-    return RunningServer(server, port, health_servicer, holds, expirer, feed)
+    sweeper = asyncio.create_task(run_sweeper(pool))
+    return RunningServer(server, port, health_servicer, holds, expirer, feed, sweeper)

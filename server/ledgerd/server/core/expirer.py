@@ -7,14 +7,10 @@ first round finds every hold that came due meanwhile."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
+from ledgerd.server.core.background import run_periodically
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.domain import limits
-
-log = logging.getLogger(__name__)
 
 
 async def expire_due_holds(holds: HoldsUseCases) -> int:
@@ -29,13 +25,4 @@ async def expire_due_holds(holds: HoldsUseCases) -> int:
 
 async def run_expirer(holds: HoldsUseCases, interval_seconds: float = limits.hold_expiry_interval_seconds) -> None:
     """Runs until cancelled; a failed round (database down) is logged and retried next round."""
-    while True:
-        try:
-            expired = await expire_due_holds(holds)
-            if expired:
-                log.info("expired %d holds", expired)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("hold expiry round failed; retrying in %.1f s", interval_seconds)
-        await asyncio.sleep(interval_seconds)
+    await run_periodically("holds expired", lambda: expire_due_holds(holds), interval_seconds)

@@ -45,6 +45,11 @@ category_parents_max = 100
 # Entries of one account statement: a longer period is refused (ask for shorter ones).
 statement_entries_max = 5000
 
+# Idempotency keys: how long a stored response is kept, and how the sweeper removes older ones.
+idempotency_key_retention_seconds = 24 * 3600
+idempotency_keys_per_sweep_max = 1000
+idempotency_sweep_interval_seconds = 60.0
+
 page_size_default = 25
 page_size_max = 1000
 

@@ -44,3 +44,15 @@ async def insert(
         now,
     )
     return bool(inserted)
+
+
+async def delete_created_before(db: Executor, cutoff: datetime, limit: int) -> int:
+    """Removes up to `limit` keys stored before `cutoff` (oldest first); returns how many."""
+    result: str = await db.execute(
+        """DELETE FROM idempotency_keys WHERE (organization_id, idempotency_key) IN (
+               SELECT organization_id, idempotency_key FROM idempotency_keys
+               WHERE created_at < $1 ORDER BY created_at LIMIT $2)""",
+        cutoff,
+        limit,
+    )
+    return int(result.rsplit(" ", 1)[1])

@@ -62,6 +62,9 @@ CREATE TRIGGER ledger_transactions_inserted_versions AFTER INSERT ON ledger_tran
 CREATE TRIGGER ledger_transactions_updated_versions AFTER UPDATE ON ledger_transactions
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ledgerd_write_transaction_versions();
 
+-- What the idempotency key sweeper reads: keys by age.
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+
 -- Entry history: an account's entries by version, and metadata queries. The tables written on the
 -- hot path index only non-empty metadata: most of their rows have none, and a GIN insertion per
 -- row was a measured few percent of the card-authorization rate (store.rows.metadata_contains
