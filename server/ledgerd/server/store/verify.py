@@ -129,14 +129,26 @@ CHECKS: dict[str, str] = {
         GROUP BY h.id HAVING h.captured_amount <> coalesce(sum(e.amount), 0)
     """,
     "a transaction's versions run from 0 without a gap, the newest being its current state": """
-        SELECT t.id, count(v.version) AS versions, max(v.version) AS newest
+        WITH counted AS (
+            SELECT v.ledger_transaction_id AS id, count(*) AS versions, max(v.version) AS newest
+            FROM ledger_transaction_versions v GROUP BY v.ledger_transaction_id
+        ), newest AS (
+            SELECT DISTINCT ON (v.ledger_transaction_id) v.ledger_transaction_id AS id,
+                   v.status, v.description, v.effective_at, v.metadata, v.ledger_entries
+            FROM ledger_transaction_versions v ORDER BY v.ledger_transaction_id, v.version DESC
+        ), snapshots AS (
+            SELECT e.ledger_transaction_id AS id, jsonb_agg(ledgerd_entry_json(e) ORDER BY e.id) AS ledger_entries
+            FROM ledger_entries e WHERE e.discarded_at IS NULL GROUP BY e.ledger_transaction_id
+        )
+        SELECT t.id, c.versions, c.newest
         FROM ledger_transactions t
-        LEFT JOIN ledger_transaction_versions v ON v.ledger_transaction_id = t.id
-        GROUP BY t.id
-        HAVING count(v.version) = 0 OR max(v.version) <> count(v.version) - 1
-            OR (SELECT (n.status, n.description, n.effective_at, n.metadata, n.ledger_entries)
-                FROM ledger_transaction_versions n WHERE n.ledger_transaction_id = t.id ORDER BY n.version DESC LIMIT 1)
-               IS DISTINCT FROM (t.status, t.description, t.effective_at, t.metadata, ledgerd_entries_snapshot(t.id))
+        LEFT JOIN counted c ON c.id = t.id
+        LEFT JOIN newest n ON n.id = t.id
+        LEFT JOIN snapshots s ON s.id = t.id
+        WHERE c.id IS NULL OR c.newest <> c.versions - 1
+           OR (n.status, n.description, n.effective_at, n.metadata, n.ledger_entries)
+              IS DISTINCT FROM (t.status, t.description, t.effective_at, t.metadata,
+                                coalesce(s.ledger_entries, '[]'::jsonb))
     """,
     "a partial post posts part of a pending transaction of its ledger": """
         SELECT p.id, o.ledger_id, p.ledger_id AS partial_ledger_id, p.status

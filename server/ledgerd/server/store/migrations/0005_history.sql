@@ -24,12 +24,19 @@ CREATE TABLE ledger_transaction_versions (
     PRIMARY KEY (ledger_transaction_id, version)
 );
 
-CREATE FUNCTION ledgerd_entries_snapshot(transaction_id uuid) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
+-- An entry as a version records it; one definition, read one transaction at a time by the version
+-- triggers (ledgerd_entries_snapshot) and all at once by `ledgerd verify`.
+CREATE FUNCTION ledgerd_entry_json(e ledger_entries) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object(
         'id', e.id, 'ledger_account_id', e.ledger_account_id, 'direction', e.direction, 'amount', e.amount,
         'ledger_account_lock_version', e.ledger_account_lock_version, 'metadata', e.metadata,
-        'created_at', e.created_at) ORDER BY e.id), '[]'::jsonb)
+        'created_at', e.created_at)
+$$;
+
+CREATE FUNCTION ledgerd_entries_snapshot(transaction_id uuid) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(ledgerd_entry_json(e) ORDER BY e.id), '[]'::jsonb)
     FROM ledger_entries e WHERE e.ledger_transaction_id = transaction_id AND e.discarded_at IS NULL
 $$;
 
