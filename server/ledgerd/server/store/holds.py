@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ledgerd.server.domain.errors import invariant
 from ledgerd.server.domain.holds import Hold
 from ledgerd.server.store import rows
 
@@ -89,19 +88,25 @@ async def due_holds(db: Executor, now: datetime, limit: int) -> list[tuple[uuid.
     return [(r["organization_id"], r["id"]) for r in records]
 
 
-UPSERT_SQL = """
-WITH upserted AS (
+HOLD_PARAMETERS = 17
+
+
+def upsert_statement(first: int) -> str:
+    """The INSERT ... ON CONFLICT of the holds a write places or changes, for a CTE of the write's
+    one statement (store.transactions.WRITE_SQL), its arrays numbered from `first`."""
+    p = [f"${first + i}" for i in range(HOLD_PARAMETERS)]
+    return f"""
     INSERT INTO holds (id, ledger_id, ledger_account_id, counter_ledger_account_id, amount, captured_amount,
         currency, status, external_id, expires_at, ledger_transaction_id, capture_ledger_transaction_ids,
         available_balance_floor, metadata, request_fingerprint, created_at, updated_at)
     -- Capture ids come comma-separated: unnest cannot take an array of arrays of different lengths.
     SELECT u.id, u.ledger_id, u.ledger_account_id, u.counter_ledger_account_id, u.amount, u.captured_amount,
         u.currency, u.status, u.external_id, u.expires_at, u.ledger_transaction_id,
-        coalesce(string_to_array(nullif(u.captures, ''), ',')::uuid[], '{}'), u.floor, u.metadata, u.fingerprint,
+        coalesce(string_to_array(nullif(u.captures, ''), ',')::uuid[], '{{}}'), u.floor, u.metadata, u.fingerprint,
         u.created_at, u.updated_at
-    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], $6::bigint[], $7::text[],
-        $8::text[], $9::text[], $10::timestamptz[], $11::uuid[], $12::text[], $13::bigint[], $14::jsonb[],
-        $15::bytea[], $16::timestamptz[], $17::timestamptz[])
+    FROM unnest({p[0]}::uuid[], {p[1]}::uuid[], {p[2]}::uuid[], {p[3]}::uuid[], {p[4]}::bigint[], {p[5]}::bigint[],
+        {p[6]}::text[], {p[7]}::text[], {p[8]}::text[], {p[9]}::timestamptz[], {p[10]}::uuid[], {p[11]}::text[],
+        {p[12]}::bigint[], {p[13]}::jsonb[], {p[14]}::bytea[], {p[15]}::timestamptz[], {p[16]}::timestamptz[])
         AS u(id, ledger_id, ledger_account_id, counter_ledger_account_id, amount, captured_amount, currency, status,
              external_id, expires_at, ledger_transaction_id, captures, floor, metadata, fingerprint, created_at,
              updated_at)
@@ -110,39 +115,31 @@ WITH upserted AS (
         updated_at = EXCLUDED.updated_at
         -- The paired assertion of the row lock: only a pending hold changes.
         WHERE holds.status = 'pending'
-    RETURNING 1
-)
-SELECT count(*) FROM upserted
-"""
+    RETURNING 1"""
 
 
-async def upsert_holds(db: Executor, holds: list[Hold]) -> None:
-    columns = list(
-        zip(
-            *(
-                (
-                    h.id,
-                    h.ledger_id,
-                    h.ledger_account_id,
-                    h.counter_ledger_account_id,
-                    h.amount,
-                    h.captured_amount,
-                    h.currency,
-                    h.status.value,
-                    h.external_id,
-                    h.expires_at,
-                    h.ledger_transaction_id,
-                    ",".join(str(c) for c in h.capture_ledger_transaction_ids),
-                    h.available_balance_floor,
-                    h.metadata,
-                    h.request_fingerprint,
-                    h.created_at,
-                    h.updated_at,
-                )
-                for h in holds
-            ),
-            strict=True,
+def upsert_arguments(holds: list[Hold]) -> list[list[Any]]:
+    """The arrays of upsert_statement, one item per hold."""
+    rows = [
+        (
+            h.id,
+            h.ledger_id,
+            h.ledger_account_id,
+            h.counter_ledger_account_id,
+            h.amount,
+            h.captured_amount,
+            h.currency,
+            h.status.value,
+            h.external_id,
+            h.expires_at,
+            h.ledger_transaction_id,
+            ",".join(str(c) for c in h.capture_ledger_transaction_ids),
+            h.available_balance_floor,
+            h.metadata,
+            h.request_fingerprint,
+            h.created_at,
+            h.updated_at,
         )
-    )
-    written = await db.fetchval(UPSERT_SQL, *columns)
-    invariant(written == len(holds), f"{len(holds) - written} of {len(holds)} holds changed under their row lock")
+        for h in holds
+    ]
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(HOLD_PARAMETERS)]

@@ -264,7 +264,7 @@ class WriteSet:
         )
 
 
-WRITE_SQL = """
+WRITE_SQL = f"""
 WITH new_transactions AS (
     INSERT INTO ledger_transactions (id, ledger_id, description, status, external_id, effective_at, posted_at,
         metadata, reverses_ledger_transaction_id, partially_posts_ledger_transaction_id, request_fingerprint,
@@ -318,11 +318,13 @@ WITH new_transactions AS (
     SELECT $35, u.*, $19 FROM unnest($36::text[], $37::bytea[], $38::bytea[]) AS u
     ON CONFLICT DO NOTHING
     RETURNING 1
+), upserted_holds AS ({holds.upsert_statement(43)}
 )
 SELECT (SELECT count(*) FROM changed_transactions) AS changed_transactions,
        (SELECT count(*) FROM changed_accounts) AS changed_accounts,
        (SELECT count(*) FROM final_accounts) AS final_accounts,
-       (SELECT count(*) FROM new_keys) AS new_keys
+       (SELECT count(*) FROM new_keys) AS new_keys,
+       (SELECT count(*) FROM upserted_holds) AS upserted_holds
 """
 
 
@@ -377,6 +379,7 @@ async def write(db: Executor, ws: WriteSet) -> None:
         [t.partially_posts_ledger_transaction_id for t in new_t],
         [t.ledgerable_type for t in new_t],
         [t.ledgerable_id for t in new_t],
+        *holds.upsert_arguments(list(ws.holds.values())),
     )
     invariant(
         result["changed_transactions"] == len(ws.changed_transactions),
@@ -388,8 +391,10 @@ async def write(db: Executor, ws: WriteSet) -> None:
     )
     if result["new_keys"] != len(ws.idempotency_keys):
         raise IdempotencyKeyRace()
-    if ws.holds:
-        await holds.upsert_holds(db, list(ws.holds.values()))
+    invariant(
+        result["upserted_holds"] == len(ws.holds),
+        f"{len(ws.holds) - result['upserted_holds']} of {len(ws.holds)} holds changed under their row lock",
+    )
     if ws.monitors or ws.alerts:
         await monitors.save(db, list(ws.monitors.values()), ws.alerts)
     if ws.ledgerable_events:
