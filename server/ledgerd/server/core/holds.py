@@ -19,7 +19,7 @@ from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.core.transactions import CreateLedgerTransaction, UpdateLedgerTransaction
 from ledgerd.server.core.writer import BatchState, WriteDefaults
 from ledgerd.server.domain import limits
-from ledgerd.server.domain.balances import BalanceCondition, BalanceView, LedgerBalance, LedgerBalances, Status
+from ledgerd.server.domain.balances import BalanceCondition, BalanceView, LedgerBalance, Status
 from ledgerd.server.domain.errors import AlreadyExists, ErrorReason, FailedPrecondition
 from ledgerd.server.domain.holds import (
     Hold,
@@ -53,11 +53,6 @@ class HoldAnswer:
 class Captured:
     hold: Hold
     ledger_transaction: LedgerTransaction
-
-
-def _available_balance(account: LedgerAccount) -> LedgerBalance:
-    balances = LedgerBalances.of(account.totals, account.normal_balance, account.currency, account.currency_exponent)
-    return balances.available_balance
 
 
 def _entries(
@@ -158,13 +153,13 @@ class PlaceHold(WriteDefaults):
                         f"hold {existing.id} of the ledger has external_id {self.external_id!r}, from another request",
                         {"hold_id": str(existing.id), "external_id": self.external_id},
                     )
-                return HoldAnswer(HoldDecision.APPROVED, None, existing, _available_balance(wallet))
+                return HoldAnswer(HoldDecision.APPROVED, None, existing, wallet.balances.available_balance)
         amount = approved_amount(
             available_amount(wallet), self.amount, self.available_balance_floor, self.allow_partial
         )
         if amount == 0:
             return HoldAnswer(
-                HoldDecision.DECLINED, HoldDeclineReason.INSUFFICIENT_FUNDS, None, _available_balance(wallet)
+                HoldDecision.DECLINED, HoldDeclineReason.INSUFFICIENT_FUNDS, None, wallet.balances.available_balance
             )
         transaction = CreateLedgerTransaction(
             ledger_entries=_entries(wallet, self.counter_ledger_account_id, amount, self.available_balance_floor),
@@ -197,7 +192,7 @@ class PlaceHold(WriteDefaults):
             request_fingerprint=self.fingerprint,
         )
         state.accept_hold(hold)
-        return HoldAnswer(HoldDecision.APPROVED, None, hold, _available_balance(state.accounts[wallet.id]))
+        return HoldAnswer(HoldDecision.APPROVED, None, hold, state.accounts[wallet.id].balances.available_balance)
 
 
 @dataclass(frozen=True)
@@ -211,14 +206,14 @@ class IncreaseHold(_HoldWrite):
         wallet = state.accounts[hold.ledger_account_id]
         if approved_amount(available_amount(wallet), self.amount, hold.available_balance_floor, False) == 0:
             return HoldAnswer(
-                HoldDecision.DECLINED, HoldDeclineReason.INSUFFICIENT_FUNDS, hold, _available_balance(wallet)
+                HoldDecision.DECLINED, HoldDeclineReason.INSUFFICIENT_FUNDS, hold, wallet.balances.available_balance
             )
         total = hold.amount + self.amount
         _require_int64(hold, total)
         _change_transaction(state, hold, total, None, hold.available_balance_floor)
         changed = replace(hold, amount=total, updated_at=state.now)
         state.accept_hold(changed)
-        return HoldAnswer(HoldDecision.APPROVED, None, changed, _available_balance(state.accounts[wallet.id]))
+        return HoldAnswer(HoldDecision.APPROVED, None, changed, state.accounts[wallet.id].balances.available_balance)
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,8 @@ class BatchState:
         self.monitors[monitor.ledger_account_id] = (*self.monitors.get(monitor.ledger_account_id, ()), monitor)
 
     def mark(self) -> tuple[Any, ...]:
-        """What `restore` needs to undo everything accepted after this point."""
+        """What `restore` needs to undo everything accepted after this point: append-only lists by
+        their length, the rest by a copy."""
         ws = self.write_set
         return (
             dict(self.transactions),
@@ -160,10 +161,10 @@ class BatchState:
             len(ws.alerts),
             list(ws.new_transactions),
             list(ws.changed_transactions),
-            list(ws.discarded_entries_of),
+            len(ws.discarded_entries_of),
             list(ws.new_entries),
             len(ws.account_versions),
-            list(ws.ledgerable_events),
+            len(ws.ledgerable_events),
         )
 
     def restore(self, mark: tuple[Any, ...]) -> None:
@@ -181,13 +182,15 @@ class BatchState:
             alerts,
             ws.new_transactions,
             ws.changed_transactions,
-            ws.discarded_entries_of,
+            discarded,
             ws.new_entries,
             versions,
-            ws.ledgerable_events,
+            events,
         ) = mark
         del ws.account_versions[versions:]
         del ws.alerts[alerts:]
+        del ws.discarded_entries_of[discarded:]
+        del ws.ledgerable_events[events:]
 
 
 class Write(Protocol):

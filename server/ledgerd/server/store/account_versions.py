@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerd.server.domain.balances import LedgerBalances, NormalBalance
 from ledgerd.server.domain.watching import AccountVersion
 from ledgerd.server.store import rows
 
@@ -34,9 +33,7 @@ async def versions_after(db: Executor, cursors: Mapping[uuid.UUID, int], limit: 
             ledger_account_id=r["ledger_account_id"],
             lock_version=r["lock_version"],
             ledger_transaction_id=r["ledger_transaction_id"],
-            balances=LedgerBalances.of(
-                rows.totals(r), NormalBalance(r["normal_balance"]), r["currency"], r["currency_exponent"]
-            ),
+            balances=rows.balances(r),
         )
         for r in records
     ]

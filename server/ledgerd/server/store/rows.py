@@ -38,6 +38,14 @@ def totals(row: Row, prefix: str = "") -> BalanceTotals:
     )
 
 
+def balances(row: Row, prefix: str = "") -> LedgerBalances:
+    """The three views of the totals `{prefix}posted_credits`... in the row's account's normal balance,
+    currency and exponent."""
+    return LedgerBalances.of(
+        totals(row, prefix), NormalBalance(row["normal_balance"]), row["currency"], row["currency_exponent"]
+    )
+
+
 def ledger(row: Row) -> Ledger:
     return Ledger(
         id=row["id"],
@@ -181,8 +189,6 @@ def balance_monitor_alert(row: Row) -> BalanceMonitorAlert:
         ledger_account_id=row["ledger_account_id"],
         triggered=row["triggered"],
         ledger_account_lock_version=row["ledger_account_lock_version"],
-        balances=LedgerBalances.of(
-            totals(row, "resulting_"), NormalBalance(row["normal_balance"]), row["currency"], row["currency_exponent"]
-        ),
+        balances=balances(row, "resulting_"),
         created_at=row["created_at"],
     )
