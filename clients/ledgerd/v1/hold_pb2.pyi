@@ -194,6 +194,26 @@ class ReleaseHoldResponse(_message.Message):
     hold: Hold
     def __init__(self, hold: _Optional[_Union[Hold, _Mapping]] = ...) -> None: ...
 
+class PlaceHoldBatchRequest(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[PlaceHoldRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[PlaceHoldRequest, _Mapping]]] = ...) -> None: ...
+
+class PlaceHoldBatchResult(_message.Message):
+    __slots__ = ("response", "error")
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    response: PlaceHoldResponse
+    error: _errors_pb2.ItemError
+    def __init__(self, response: _Optional[_Union[PlaceHoldResponse, _Mapping]] = ..., error: _Optional[_Union[_errors_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class PlaceHoldBatchResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[PlaceHoldBatchResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[PlaceHoldBatchResult, _Mapping]]] = ...) -> None: ...
+
 class GetHoldRequest(_message.Message):
     __slots__ = ("id",)
     ID_FIELD_NUMBER: _ClassVar[int]

@@ -77,6 +77,11 @@ class HoldServiceStub:
                 request_serializer=ledgerd_dot_v1_dot_hold__pb2.PlaceHoldRequest.SerializeToString,
                 response_deserializer=ledgerd_dot_v1_dot_hold__pb2.PlaceHoldResponse.FromString,
                 _registered_method=True)
+        self.PlaceHoldBatch = channel.unary_unary(
+                '/ledgerd.v1.HoldService/PlaceHoldBatch',
+                request_serializer=ledgerd_dot_v1_dot_hold__pb2.PlaceHoldBatchRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_hold__pb2.PlaceHoldBatchResponse.FromString,
+                _registered_method=True)
 
 
 class HoldServiceServicer:
@@ -144,6 +149,16 @@ class HoldServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlaceHoldBatch(self, request, context):
+        """Up to holds_per_place_batch_max (8190) PlaceHold requests in one call, for high-throughput
+        callers: each is decided on its own, in order, exactly as the same PlaceHolds sent one by one
+        would be; one result per request, in order. A refused request (bad input, unknown account)
+        gets `error`; its neighbours are decided as if it had not been sent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HoldServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -181,6 +196,11 @@ def add_HoldServiceServicer_to_server(servicer, server):
                     servicer.PlaceHolds,
                     request_deserializer=ledgerd_dot_v1_dot_hold__pb2.PlaceHoldRequest.FromString,
                     response_serializer=ledgerd_dot_v1_dot_hold__pb2.PlaceHoldResponse.SerializeToString,
+            ),
+            'PlaceHoldBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlaceHoldBatch,
+                    request_deserializer=ledgerd_dot_v1_dot_hold__pb2.PlaceHoldBatchRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_hold__pb2.PlaceHoldBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -380,6 +400,33 @@ class HoldService:
             '/ledgerd.v1.HoldService/PlaceHolds',
             ledgerd_dot_v1_dot_hold__pb2.PlaceHoldRequest.SerializeToString,
             ledgerd_dot_v1_dot_hold__pb2.PlaceHoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlaceHoldBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgerd.v1.HoldService/PlaceHoldBatch',
+            ledgerd_dot_v1_dot_hold__pb2.PlaceHoldBatchRequest.SerializeToString,
+            ledgerd_dot_v1_dot_hold__pb2.PlaceHoldBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,6 +22,8 @@ metadata_value_length_max = 500
 hold_timeout_seconds_max = 365 * 24 * 3600
 # Requests of one PlaceHolds stream being decided at once; more wait (back-pressure).
 holds_per_stream_in_flight_max = 1000
+# PlaceHoldBatch: requests in one call (TigerBeetle's batch size, less its own header).
+holds_per_place_batch_max = 8190
 # Group commit: writes applied in one database transaction, and batches in flight at once (2
 # measured best on the 2-core machines: more batches only contend for the same locks and cores).
 writes_per_batch_max = 200
