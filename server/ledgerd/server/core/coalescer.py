@@ -5,7 +5,9 @@ A write waits only while `batches_in_flight_max` batches are already running; th
 takes everything that queued meanwhile (up to `writes_per_batch_max`, one organization per batch,
 arrival order kept). At low load every write runs at once, alone; under load batches grow by
 themselves. No timer adds latency. Each write still gets its own transaction row and its own
-decision, in arrival order, and a refused write never affects its neighbours (core.writer)."""
+decision, in arrival order, and a refused write never affects its neighbours (core.writer). A
+batch reads its snapshot while the batch before it writes, and decides after that one finished
+(core.writer.Sequencing), so the batches of a process are decided in arrival order too."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from ledgerd.server.core.writer import Outcome, Write, execute
+from ledgerd.server.core.writer import Outcome, Sequencing, Write, WriteLog, execute
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import LedgerError
 
@@ -35,12 +37,20 @@ class Coalescer:
         self.batches_in_flight_max = batches_in_flight_max
         self._queue: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = deque()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._log = WriteLog()
+        # Finishes when the batch dispatched last has finished: the next one decides after it.
+        self._last: asyncio.Future[None] | None = None
 
-    async def submit(self, organization_id: uuid.UUID, write: Write) -> Outcome:
+    def enqueue(self, organization_id: uuid.UUID, write: Write) -> asyncio.Future[Outcome]:
+        """Queues the write; its outcome arrives in the future (for callers that do not wait on
+        each write in turn: a PlaceHolds stream, a PlaceHoldBatch)."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.append((organization_id, write, future))
         self._dispatch()
-        return await future
+        return future
+
+    async def submit(self, organization_id: uuid.UUID, write: Write) -> Outcome:
+        return await self.enqueue(organization_id, write)
 
     async def apply(self, organization_id: uuid.UUID, write: Write) -> Outcome:
         """The write's result or stored answer; its refusal raised."""
@@ -62,7 +72,9 @@ class Coalescer:
                 item = self._queue.popleft()
                 (batch if item[0] == organization_id else rest).append(item)
             self._queue.extendleft(reversed(rest))
-            task = asyncio.create_task(self._run(organization_id, batch))
+            sequencing = Sequencing(self._log, self._last)
+            self._last = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._run(organization_id, batch, sequencing, self._last))
             self._in_flight.add(task)
             task.add_done_callback(self._finished)
 
@@ -70,9 +82,15 @@ class Coalescer:
         self._in_flight.discard(task)
         self._dispatch()
 
-    async def _run(self, organization_id: uuid.UUID, batch: list[tuple[Any, Write, asyncio.Future[Outcome]]]) -> None:
+    async def _run(
+        self,
+        organization_id: uuid.UUID,
+        batch: list[tuple[Any, Write, asyncio.Future[Outcome]]],
+        sequencing: Sequencing,
+        finished: asyncio.Future[None],
+    ) -> None:
         try:
-            outcomes = await execute(self.pool, organization_id, [write for _, write, _ in batch])
+            outcomes = await execute(self.pool, organization_id, [write for _, write, _ in batch], sequencing)
             for (_, _, future), outcome in zip(batch, outcomes, strict=True):
                 if not future.done():  # the caller may have gone (deadline, cancellation)
                     future.set_result(outcome)
@@ -83,3 +101,5 @@ class Coalescer:
                     future.set_exception(error)
             if isinstance(error, asyncio.CancelledError):
                 raise
+        finally:
+            finished.set_result(None)

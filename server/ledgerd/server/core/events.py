@@ -60,7 +60,7 @@ class CreateLedgerableEvent(WriteDefaults):
             error.metadata["ledger_event_handler_id"] = str(self.event.ledger_event_handler_id)
             raise
         event = replace(self.event, ledger_transaction_id=transaction.id, created_at=state.now)
-        state.write_set.ledgerable_events.append(event)
+        state.accept_ledgerable_event(event)
         return EventOutcome(event, transaction)
 
 

@@ -114,7 +114,7 @@ class CreateLedgerTransaction(WriteDefaults):
         movements = [
             Movement(e.ledger_account_id, e.direction, e.amount, None, self.status) for e in self.ledger_entries
         ]
-        changed = rules.apply(state.accounts, movements, self.ledger_entries)
+        changed = state.apply_rules(movements, self.ledger_entries)
         transaction_id = new_id()
         effective_at = self.effective_at or state.now
         entries = _entries_written(
@@ -188,7 +188,7 @@ class UpdateLedgerTransaction(WriteDefaults):
                 Movement(e.ledger_account_id, e.direction, e.amount, current.status, status)
                 for e in current.ledger_entries
             ]
-        changed = rules.apply(state.accounts, movements, self.ledger_entries)
+        changed = state.apply_rules(movements, self.ledger_entries)
         effective_at = self.effective_at or current.effective_at
         if self.ledger_entries:
             entries = _entries_written(
@@ -273,7 +273,7 @@ class ReverseLedgerTransaction(WriteDefaults):
             reverses_ledger_transaction_id=original.id,
         ).apply(state)
         if reversal.status is not Status.ARCHIVED and reversal.reverses_ledger_transaction_id == original.id:
-            state.transactions[original.id] = replace(original, reversed_by_ledger_transaction_id=reversal.id)
+            state.accept_reversal(original, reversal.id)
         return reversal
 
 
@@ -317,7 +317,7 @@ class PartialPostLedgerTransaction(WriteDefaults):
             Movement(e.ledger_account_id, e.direction, e.amount, Status.PENDING, Status.POSTED)
             for e in self.posted_ledger_entries
         ]
-        changed = rules.apply(state.accounts, movements, self.posted_ledger_entries)
+        changed = state.apply_rules(movements, self.posted_ledger_entries)
         posted_id = new_id()
         effective_at = self.effective_at or pending.effective_at
         posted = LedgerTransaction(

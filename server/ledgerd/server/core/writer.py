@@ -1,21 +1,30 @@
-"""The write path: a batch of writes (ledger transactions and holds) applied in one database
-transaction.
+"""The write path: a batch of writes (ledger transactions and holds) decided against a snapshot
+read without locks, then written by one call that locks, asserts, writes and commits
+(docs/write-path.md).
 
 1. Stored idempotency responses are answered first, without locks.
-2. BEGIN; the holds being changed are row-locked, then their transactions and the other
-   transactions being changed (id order each), then every account the batch touches is
-   advisory-locked in the global lock order and read. One lock order for everyone: no deadlocks.
-3. Each write is decided in arrival order against the batch's working copy of those rows: a
-   refused write leaves the copy as it was, so it never affects its neighbours.
-4. Everything accepted goes out in one statement (store.transactions.WRITE_SQL); COMMIT.
+2. The snapshot: the holds, transactions, accounts and external ids the writes name, read as
+   committed. A batch of this process that started after another one waits for it before
+   deciding, and reads again what that one changed: this process's batches are decided in
+   arrival order.
+3. Each write is decided in arrival order against the batch's working copy; a refused write is
+   undone from the journal, so it never affects its neighbours.
+4. store.batch_write.write, one round trip: the locks, the assertions that nothing the decisions
+   read has moved, every row, the commit. A row that moved sends the batch back to step 2 (at
+   most optimistic_write_attempts_max times); then a last attempt reads and decides under the locks.
+5. Answers that show an unguarded account's entries are settled against its state under the lock.
 
-If the batch as a whole fails (a concurrent process took an external_id or idempotency key first),
-each write is retried on its own, so one request cannot fail the others."""
+If the batch as a whole fails for a reason that may be one write's doing (an external_id or
+idempotency key taken by another process, a deadlock, an invariant assertion), each write is
+retried on its own, so one request cannot fail the others."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 import uuid
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -24,15 +33,20 @@ import asyncpg
 
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.idempotency import Idempotency, replay_or_refuse
-from ledgerd.server.domain import monitors
+from ledgerd.server.domain import limits, monitors
+from ledgerd.server.domain import transactions as rules
+from ledgerd.server.domain.balances import BalanceTotals
 from ledgerd.server.domain.errors import InvariantViolation, LedgerError, invariant
+from ledgerd.server.domain.events import LedgerableEvent
 from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledgerd.server.domain.monitors import BalanceMonitor
+from ledgerd.server.domain.transactions import EntryRequest, Movement
+from ledgerd.server.store import batch_write
 from ledgerd.server.store import holds as holds_store
 from ledgerd.server.store import idempotency as idempotency_store
 from ledgerd.server.store import transactions as store
-from ledgerd.server.store.transactions import IdempotencyKeyRace, WriteSet
+from ledgerd.server.store.batch_write import IdempotencyKeyRace, Moved, Snapshot, WriteSet
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +61,43 @@ BATCH_FAILURES = (
 )
 
 _UNDECIDED = object()
+_MISSING = object()
+_APPENDED = object()
 
 # A write's result (a ledger transaction, a hold decision, ...), a stored answer, or a refusal.
 Outcome = Any
+
+
+class Journal:
+    """Undo records of the write being decided: a refused write is rolled back record by record, at
+    the cost of what it changed rather than of the batch's size."""
+
+    __slots__ = ("_undo",)
+
+    def __init__(self) -> None:
+        self._undo: list[tuple[Any, Any, Any]] = []
+
+    def set(self, mapping: dict[Any, Any], key: Any, value: Any) -> None:
+        self._undo.append((mapping, key, mapping.get(key, _MISSING)))
+        mapping[key] = value
+
+    def append(self, items: list[Any], value: Any) -> None:
+        self._undo.append((items, None, _APPENDED))
+        items.append(value)
+
+    def forget(self) -> None:
+        """The write was accepted: nothing of it is undone any more."""
+        self._undo.clear()
+
+    def undo(self) -> None:
+        while self._undo:
+            container, key, old = self._undo.pop()
+            if old is _APPENDED:
+                container.pop()
+            elif old is _MISSING:
+                del container[key]
+            else:
+                container[key] = old
 
 
 @dataclass
@@ -67,7 +115,7 @@ class Change:
 
 @dataclass
 class BatchState:
-    """The batch's view of the database: locked rows, updated as each write is accepted."""
+    """The batch's view of the database: the rows read, updated as each write is accepted."""
 
     organization_id: uuid.UUID
     write_set: WriteSet
@@ -80,117 +128,145 @@ class BatchState:
     holds_of_transactions: dict[uuid.UUID, Hold] = field(default_factory=dict)
     # (ledger id, external id) -> hold.
     hold_external_ids: dict[tuple[uuid.UUID, str], Hold] = field(default_factory=dict)
-    # Account id -> its balance monitors, for every locked account that has some.
+    # Account id -> its balance monitors, for every account read that has some.
     monitors: dict[uuid.UUID, tuple[BalanceMonitor, ...]] = field(default_factory=dict)
+    # The accounts as read (what the write's offsets count from) and the row versions of the holds
+    # and transactions read.
+    snapshot: dict[uuid.UUID, LedgerAccount] = field(default_factory=dict)
+    row_versions: dict[uuid.UUID, int] = field(default_factory=dict)
+    # Accounts whose exact state a decision depended on: the write asserts their version.
+    guarded: set[uuid.UUID] = field(default_factory=set)
+    # New entries' ids by transaction, for discarding them when a later write replaces them.
+    entries_of: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
+    journal: Journal = field(default_factory=Journal)
 
     @property
     def now(self) -> Any:
         return self.write_set.now
 
+    def read_ids(self) -> frozenset[uuid.UUID]:
+        return frozenset((*self.accounts, *self.transactions, *self.holds))
+
+    def guard(self, account_ids: Iterable[uuid.UUID]) -> None:
+        self.guarded.update(account_ids)
+
+    def apply_rules(
+        self, movements: Iterable[Movement], guards: Sequence[EntryRequest] = ()
+    ) -> dict[uuid.UUID, LedgerAccount]:
+        """domain.transactions.apply on the working copy; an account with a balance condition or an
+        expected lock_version is guarded."""
+        self.guard(g.ledger_account_id for g in guards if g.conditions or g.lock_version is not None)
+        return rules.apply(self.accounts, movements, guards)
+
     def accept(self, change: Change) -> None:
         transaction = change.transaction
-        ws = self.write_set
-        # One statement writes the batch and its parts all see the database as it was before it: a
-        # transaction created and changed in the same batch goes out once, in its last state.
-        created = next((i for i, (t, _) in enumerate(ws.new_transactions) if t.id == transaction.id), None)
+        ws, journal = self.write_set, self.journal
+        # One call writes the batch: a transaction created and changed in the same batch goes out
+        # once, in its last state.
         if change.fingerprint is not None:
-            ws.new_transactions.append((transaction, change.fingerprint))
-        elif change.changed and created is not None:
-            ws.new_transactions[created] = (transaction, ws.new_transactions[created][1])
+            journal.set(ws.new_transactions, transaction.id, (transaction, change.fingerprint))
+        elif change.changed and transaction.id in ws.new_transactions:
+            journal.set(ws.new_transactions, transaction.id, (transaction, ws.new_transactions[transaction.id][1]))
         elif change.changed:
-            ws.changed_transactions = [t for t in ws.changed_transactions if t.id != transaction.id]
-            ws.changed_transactions.append(transaction)
+            journal.set(ws.changed_transactions, transaction.id, transaction)
         if change.discard_entries:
-            ws.discarded_entries_of.append(transaction.id)
-            ws.new_entries = [
-                replace(e, discarded_at=self.now)
-                if e.ledger_transaction_id == transaction.id and not e.discarded_at
-                else e
-                for e in ws.new_entries
-            ]
-        ws.new_entries.extend(change.new_entries)
+            journal.append(ws.discarded_entries_of, transaction.id)
+            for entry_id in self.entries_of.get(transaction.id, ()):
+                entry = ws.new_entries[entry_id]
+                if not entry.discarded_at:
+                    journal.set(ws.new_entries, entry_id, replace(entry, discarded_at=self.now))
+        if change.new_entries and transaction.id not in self.entries_of:
+            journal.set(self.entries_of, transaction.id, [])
+        for entry in change.new_entries:
+            journal.set(ws.new_entries, entry.id, entry)
+            journal.append(self.entries_of[transaction.id], entry.id)
         for account in change.accounts:
-            ws.account_versions.append((account, transaction.id))
-            self.accounts[account.id] = account
+            journal.append(ws.account_versions, (account, transaction.id))
+            journal.set(self.accounts, account.id, account)
             self.evaluate_monitors(account)
-        self.transactions[transaction.id] = transaction
+        journal.set(self.transactions, transaction.id, transaction)
         if transaction.external_id and change.fingerprint is not None:
-            self.external_ids[(transaction.ledger_id, transaction.external_id)] = (transaction.id, change.fingerprint)
+            journal.set(
+                self.external_ids,
+                (transaction.ledger_id, transaction.external_id),
+                (transaction.id, change.fingerprint),
+            )
         for hold in change.holds:
             self.accept_hold(hold)
 
     def accept_hold(self, hold: Hold) -> None:
-        self.write_set.holds[hold.id] = hold
-        self.holds[hold.id] = hold
-        self.holds_of_transactions[hold.ledger_transaction_id] = hold
+        journal = self.journal
+        journal.set(self.write_set.holds, hold.id, hold)
+        journal.set(self.holds, hold.id, hold)
+        journal.set(self.holds_of_transactions, hold.ledger_transaction_id, hold)
         if hold.external_id:
-            self.hold_external_ids[(hold.ledger_id, hold.external_id)] = hold
+            journal.set(self.hold_external_ids, (hold.ledger_id, hold.external_id), hold)
+
+    def accept_reversal(self, original: LedgerTransaction, reversal_id: uuid.UUID) -> None:
+        self.journal.set(
+            self.transactions, original.id, replace(original, reversed_by_ledger_transaction_id=reversal_id)
+        )
+
+    def accept_ledgerable_event(self, event: LedgerableEvent) -> None:
+        self.journal.append(self.write_set.ledgerable_events, event)
 
     def evaluate_monitors(self, account: LedgerAccount) -> None:
-        """Every monitor of the account at its new version: a flip records an alert."""
+        """Every monitor of the account at its new version: a flip records an alert. A monitored
+        account is guarded: its alerts name exact versions."""
         watching = self.monitors.get(account.id, ())
         if not watching:
             return
+        self.guard((account.id,))
         evaluated = []
         for monitor in watching:
             monitor, alert = monitors.evaluate(monitor, account, self.now)
             if alert is not None:
-                self.write_set.monitors[monitor.id] = monitor
-                self.write_set.alerts.append(alert)
+                self.journal.set(self.write_set.monitors, monitor.id, monitor)
+                self.journal.append(self.write_set.alerts, alert)
             evaluated.append(monitor)
-        self.monitors[account.id] = tuple(evaluated)
+        self.journal.set(self.monitors, account.id, tuple(evaluated))
 
     def accept_monitor(self, monitor: BalanceMonitor) -> None:
-        self.write_set.monitors[monitor.id] = monitor
-        self.monitors[monitor.ledger_account_id] = (*self.monitors.get(monitor.ledger_account_id, ()), monitor)
-
-    def mark(self) -> tuple[Any, ...]:
-        """What `restore` needs to undo everything accepted after this point: append-only lists by
-        their length, the rest by a copy."""
-        ws = self.write_set
-        return (
-            dict(self.transactions),
-            dict(self.accounts),
-            dict(self.external_ids),
-            dict(self.holds),
-            dict(self.holds_of_transactions),
-            dict(self.hold_external_ids),
-            dict(self.monitors),
-            dict(ws.holds),
-            dict(ws.monitors),
-            len(ws.alerts),
-            list(ws.new_transactions),
-            list(ws.changed_transactions),
-            len(ws.discarded_entries_of),
-            list(ws.new_entries),
-            len(ws.account_versions),
-            len(ws.ledgerable_events),
+        """A new monitor, evaluated at the account's version as read: guarded."""
+        self.guard((monitor.ledger_account_id,))
+        self.journal.set(self.write_set.monitors, monitor.id, monitor)
+        self.journal.set(
+            self.monitors, monitor.ledger_account_id, (*self.monitors.get(monitor.ledger_account_id, ()), monitor)
         )
 
-    def restore(self, mark: tuple[Any, ...]) -> None:
-        ws = self.write_set
-        (
-            self.transactions,
-            self.accounts,
-            self.external_ids,
-            self.holds,
-            self.holds_of_transactions,
-            self.hold_external_ids,
-            self.monitors,
-            ws.holds,
-            ws.monitors,
-            alerts,
-            ws.new_transactions,
-            ws.changed_transactions,
-            discarded,
-            ws.new_entries,
-            versions,
-            events,
-        ) = mark
-        del ws.account_versions[versions:]
-        del ws.alerts[alerts:]
-        del ws.discarded_entries_of[discarded:]
-        del ws.ledgerable_events[events:]
+
+class WriteLog:
+    """What this process's recent batches changed, oldest first: a batch whose snapshot was read
+    while an earlier batch was still writing reads again when that batch changed what it read."""
+
+    def __init__(self, size: int = 4 * limits.batches_in_flight_max) -> None:
+        self.count = 0
+        self._written: deque[frozenset[uuid.UUID]] = deque(maxlen=size)
+
+    def record(self, ids: frozenset[uuid.UUID]) -> None:
+        self.count += 1
+        self._written.append(ids)
+
+    def changed_since(self, position: int, ids: frozenset[uuid.UUID]) -> bool:
+        newer = self.count - position
+        if newer > len(self._written):
+            return True  # too long ago to tell: read again
+        return any(not written.isdisjoint(ids) for written in itertools.islice(reversed(self._written), newer))
+
+
+@dataclass
+class Sequencing:
+    """A coalescer batch's place in its process: the batch dispatched before it (decided first) and
+    the log of what batches wrote."""
+
+    log: WriteLog
+    previous: asyncio.Future[None] | None = None
+
+    async def turn(self) -> None:
+        """Returns once the batch before this one has finished (at once on later calls)."""
+        previous, self.previous = self.previous, None
+        if previous is not None:
+            await asyncio.wait([previous])
 
 
 class Write(Protocol):
@@ -241,7 +317,9 @@ class WriteDefaults:
         return ()
 
 
-async def execute(pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequence[Write]) -> list[Outcome]:
+async def execute(
+    pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequence[Write], sequencing: Sequencing | None = None
+) -> list[Outcome]:
     outcomes: list[Outcome] = [_UNDECIDED] * len(writes)
     keyed = [(i, w.idempotency) for i, w in enumerate(writes) if w.idempotency is not None]
     if keyed:
@@ -257,36 +335,38 @@ async def execute(pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequen
         key = writes[index].idempotency
         if key is not None and first_use.setdefault(key.key, index) != index:
             later.append(index)
-    todo = [i for i in todo if i not in later]
+    todo = [i for i in todo if i not in later] if later else todo
     if len(todo) == 1:
-        outcomes[todo[0]] = await execute_one(pool, organization_id, writes[todo[0]])
+        outcomes[todo[0]] = await execute_one(pool, organization_id, writes[todo[0]], sequencing)
     elif todo:
         try:
-            batch_outcomes = await _attempt(pool, organization_id, [writes[i] for i in todo])
+            batch_outcomes = await _apply(pool, organization_id, [writes[i] for i in todo], sequencing)
         except BATCH_FAILURES as error:
             log.info("batch of %d fell back to one write at a time: %r", len(todo), error)
-            batch_outcomes = [await execute_one(pool, organization_id, writes[i]) for i in todo]
+            batch_outcomes = [await execute_one(pool, organization_id, writes[i], sequencing) for i in todo]
         for index, outcome in zip(todo, batch_outcomes, strict=True):
             outcomes[index] = outcome
     for index in later:
-        outcomes[index] = await execute_one(pool, organization_id, writes[index])
+        outcomes[index] = await execute_one(pool, organization_id, writes[index], sequencing)
     invariant(_UNDECIDED not in outcomes, "a write of the batch was left without an outcome")
     return outcomes
 
 
-async def execute_one(pool: asyncpg.Pool, organization_id: uuid.UUID, write: Write) -> Outcome:
+async def execute_one(
+    pool: asyncpg.Pool, organization_id: uuid.UUID, write: Write, sequencing: Sequencing | None = None
+) -> Outcome:
     """One write whose stored idempotency response, if any, was looked up already. After losing a
     race for its external_id or idempotency key to a concurrent request, once more: it then sees
     the winner and replays it (or is refused as a conflict)."""
     try:
-        (outcome,) = await _attempt(pool, organization_id, [write])
+        (outcome,) = await _apply(pool, organization_id, [write], sequencing)
         return outcome
     except (IdempotencyKeyRace, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError):
         if write.idempotency is not None:
             stored = await idempotency_store.find(pool, organization_id, write.idempotency.key)
             if stored is not None:
                 return _replay(stored, write.idempotency)
-        (outcome,) = await _attempt(pool, organization_id, [write])
+        (outcome,) = await _apply(pool, organization_id, [write], sequencing)
         return outcome
 
 
@@ -297,52 +377,159 @@ def _replay(stored: tuple[bytes, bytes], idempotency: Idempotency[Any]) -> Outco
         return error
 
 
-async def _attempt(pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequence[Write]) -> list[Outcome]:
-    async with pool.acquire() as connection, connection.transaction():
-        state = BatchState(organization_id, WriteSet(now=utcnow(), organization_id=organization_id))
-        hold_ids = sorted({h for w in writes for h in w.hold_ids()})
-        if hold_ids:
-            state.holds = await holds_store.get_holds(connection, organization_id, hold_ids, for_update=True)
-        transaction_ids = sorted({t for w in writes for t in w.transaction_ids(state)})
-        if transaction_ids:
-            state.transactions = await store.get_transactions(
-                connection, organization_id, transaction_ids, for_update=True
-            )
-            state.holds_of_transactions = await holds_store.holds_of_transactions(connection, transaction_ids)
-        account_ids = sorted({a for w in writes for a in w.account_ids(state)})
-        if account_ids:
-            state.accounts, state.monitors = await store.lock_ledger_accounts(connection, organization_id, account_ids)
-        external_ids = sorted({e for w in writes for e in w.external_ids()})
-        if external_ids:
-            live = await store.live_external_ids(connection, organization_id, external_ids)
-            fingerprints = await store.fingerprints(connection, list(live.values()))
-            state.transactions.update(
-                await store.get_transactions(
-                    connection, organization_id, [t for t in live.values() if t not in state.transactions]
-                )
-            )
-            state.external_ids = {key: (t, fingerprints[t]) for key, t in live.items()}
-        hold_external_ids = sorted({e for w in writes for e in w.hold_external_ids()})
-        if hold_external_ids:
-            state.hold_external_ids = await holds_store.holds_with_external_ids(
-                connection, organization_id, hold_external_ids
-            )
-        outcomes: list[Outcome] = []
-        for write in writes:
-            mark = state.mark()
+async def _apply(
+    pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequence[Write], sequencing: Sequencing | None
+) -> list[Outcome]:
+    """Decides the writes and writes the batch: optimistically, then once under the locks."""
+    async with pool.acquire() as connection:
+        for _ in range(limits.optimistic_write_attempts_max):
+            position = sequencing.log.count if sequencing else 0
+            state = await _read(connection, organization_id, writes, lock=False)
+            if sequencing is not None and sequencing.previous is not None:
+                await sequencing.turn()
+                if sequencing.log.changed_since(position, state.read_ids()):
+                    state = await _read(connection, organization_id, writes, lock=False)
+            outcomes = _decide(state, writes)
             try:
-                result = write.apply(state)
-            except InvariantViolation:
-                raise  # a programmer error: nothing of the batch may be written
-            except LedgerError as error:
-                state.restore(mark)
-                outcomes.append(error)
+                return await _write(connection, state, outcomes, sequencing)
+            except Moved:
                 continue
-            if write.idempotency is not None:
-                state.write_set.idempotency_keys.append(
-                    (write.idempotency.key, write.idempotency.fingerprint, write.idempotency.encode(result))
-                )
-            outcomes.append(result)
-        if not state.write_set.is_empty():
-            await store.write(connection, state.write_set)
+        log.info(
+            "a batch of %d moved %d times: deciding it under the locks",
+            len(writes),
+            limits.optimistic_write_attempts_max,
+        )
+        async with connection.transaction():
+            state = await _read(connection, organization_id, writes, lock=True)
+            outcomes = _decide(state, writes)
+            try:
+                return await _write(connection, state, outcomes, sequencing)
+            except Moved as error:
+                raise InvariantViolation("a row moved while the batch held its lock") from error
+
+
+async def _read(
+    connection: asyncpg.Connection, organization_id: uuid.UUID, writes: Sequence[Write], *, lock: bool
+) -> BatchState:
+    """The snapshot of the rows the writes name. With `lock` (inside a database transaction), each
+    kind of row is locked before it is read, in the write path's lock order."""
+    state = BatchState(organization_id, WriteSet(now=utcnow(), organization_id=organization_id))
+    hold_ids = sorted({h for w in writes for h in w.hold_ids()})
+    if hold_ids:
+        if lock:
+            await batch_write.lock_rows(connection, "holds", hold_ids)
+        state.holds = await holds_store.get_holds(connection, organization_id, hold_ids, state.row_versions)
+    transaction_ids = sorted({t for w in writes for t in w.transaction_ids(state)})
+    if transaction_ids:
+        if lock:
+            await batch_write.lock_rows(connection, "ledger_transactions", transaction_ids)
+        state.transactions = await store.get_transactions(
+            connection, organization_id, transaction_ids, state.row_versions
+        )
+        state.holds_of_transactions = await holds_store.holds_of_transactions(connection, transaction_ids)
+    account_ids = sorted({a for w in writes for a in w.account_ids(state)})
+    if account_ids:
+        if lock:
+            await store.lock_ledger_accounts(connection, organization_id, account_ids)
+            await batch_write.lock_rows(connection, "ledger_accounts", account_ids)
+        state.accounts, state.monitors = await store.read_ledger_accounts(connection, organization_id, account_ids)
+        state.snapshot = dict(state.accounts)
+    external_ids = sorted({e for w in writes for e in w.external_ids()})
+    if external_ids:
+        live = await store.live_external_ids(connection, organization_id, external_ids)
+        fingerprints = await store.fingerprints(connection, list(live.values()))
+        state.transactions.update(
+            await store.get_transactions(
+                connection, organization_id, [t for t in live.values() if t not in state.transactions]
+            )
+        )
+        state.external_ids = {key: (t, fingerprints[t]) for key, t in live.items()}
+    hold_external_ids = sorted({e for w in writes for e in w.hold_external_ids()})
+    if hold_external_ids:
+        state.hold_external_ids = await holds_store.holds_with_external_ids(
+            connection, organization_id, hold_external_ids
+        )
+    return state
+
+
+def _decide(state: BatchState, writes: Sequence[Write]) -> list[Outcome]:
+    """Each write in arrival order against the working copy; a refused one undone."""
+    outcomes: list[Outcome] = []
+    for write in writes:
+        try:
+            result = write.apply(state)
+        except InvariantViolation:
+            raise  # a programmer error: nothing of the batch may be written
+        except LedgerError as error:
+            state.journal.undo()
+            outcomes.append(error)
+            continue
+        state.journal.forget()
+        if write.idempotency is not None:
+            # A stored answer is bytes: the accounts whose new entries it shows must not move
+            # under it, so they are guarded.
+            shown = _transaction_of(result)
+            if shown is not None:
+                state.guard(e.ledger_account_id for e in shown.ledger_entries if e.id in state.write_set.new_entries)
+            state.write_set.idempotency_keys.append(
+                (write.idempotency.key, write.idempotency.fingerprint, write.idempotency.encode(result))
+            )
+        outcomes.append(result)
+    return outcomes
+
+
+async def _write(
+    connection: asyncpg.Connection, state: BatchState, outcomes: list[Outcome], sequencing: Sequencing | None
+) -> list[Outcome]:
+    ws = state.write_set
+    if ws.is_empty():
         return outcomes
+    snapshot = Snapshot(state.snapshot, state.row_versions, frozenset(state.guarded))
+    bases = await batch_write.write(connection, ws, snapshot)
+    if sequencing is not None:
+        sequencing.log.record(ws.touched_ids())
+    moved = {account_id: base for account_id, base in bases.items() if base != state.snapshot[account_id]}
+    invariant(not moved.keys() & state.guarded, "a guarded account was written at another version than the one read")
+    if not moved:
+        return outcomes
+    return [_settled(outcome, moved, state) for outcome in outcomes]
+
+
+def _transaction_of(result: Outcome) -> LedgerTransaction | None:
+    """The ledger transaction an answer shows, if any (a transaction, a capture, an event's)."""
+    if isinstance(result, LedgerTransaction):
+        return result
+    shown = getattr(result, "ledger_transaction", None)
+    return shown if isinstance(shown, LedgerTransaction) else None
+
+
+def _settled(outcome: Outcome, bases: dict[uuid.UUID, LedgerAccount], state: BatchState) -> Outcome:
+    """The answer with this batch's new entries on unguarded accounts moved to where the account
+    really was: each entry's lock_version and resulting balances shift by what other batches added
+    between the snapshot and the write."""
+    transaction = _transaction_of(outcome)
+    if transaction is None:
+        return outcome
+
+    def settle(entry: LedgerEntry) -> LedgerEntry:
+        base = bases.get(entry.ledger_account_id)
+        if base is None or entry.id not in state.write_set.new_entries:
+            return entry
+        read = state.snapshot[entry.ledger_account_id]
+        return replace(
+            entry,
+            ledger_account_lock_version=entry.ledger_account_lock_version + base.lock_version - read.lock_version,
+            resulting_totals=_shifted(entry.resulting_totals, base.totals, read.totals),
+        )
+
+    settled = replace(transaction, ledger_entries=tuple(settle(e) for e in transaction.ledger_entries))
+    return settled if isinstance(outcome, LedgerTransaction) else replace(outcome, ledger_transaction=settled)
+
+
+def _shifted(totals: BalanceTotals, to: BalanceTotals, since: BalanceTotals) -> BalanceTotals:
+    return BalanceTotals(
+        totals.posted_credits + to.posted_credits - since.posted_credits,
+        totals.posted_debits + to.posted_debits - since.posted_debits,
+        totals.pending_credits + to.pending_credits - since.pending_credits,
+        totals.pending_debits + to.pending_debits - since.pending_debits,
+    )

@@ -28,6 +28,9 @@ holds_per_place_batch_max = 8190
 # measured best on the 2-core machines: more batches only contend for the same locks and cores).
 writes_per_batch_max = 200
 batches_in_flight_max = 2
+# A batch is decided against a snapshot read without locks; when a row it read moved before its
+# write, it is decided again, this many times at most, and then once more under the locks.
+optimistic_write_attempts_max = 2
 # The expirer: holds released per database transaction, and how often it looks.
 holds_per_expiry_batch_max = 100
 hold_expiry_interval_seconds = 1.0

@@ -7,9 +7,24 @@ from typing import Any
 
 import asyncpg
 
+# jsonb's binary format: a version byte (1), then the text. Binary, because the batch write sends
+# rows of the tables' own types (store.batch_write), and asyncpg encodes a composite type only
+# when every field has a binary codec.
+_JSONB_VERSION = b"\x01"
+
+
+def _encode_jsonb(value: Any) -> bytes:
+    return _JSONB_VERSION + json.dumps(value).encode()
+
+
+def _decode_jsonb(data: bytes) -> Any:
+    return json.loads(data[1:])
+
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await connection.set_type_codec(
+        "jsonb", encoder=_encode_jsonb, decoder=_decode_jsonb, schema="pg_catalog", format="binary"
+    )
 
 
 async def _reset(connection: asyncpg.Connection) -> None:

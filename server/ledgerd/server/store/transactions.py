@@ -1,36 +1,33 @@
-"""SQL of ledger transactions and entries: reads, the locks of a write, and the write itself in
-one statement."""
+"""SQL of ledger transactions and entries: the reads of the write path's snapshot and of the API.
+The write itself is store.batch_write."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ledgerd.server.domain.errors import invariant
-from ledgerd.server.domain.events import LedgerableEvent
-from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction, LedgerTransactionVersion
-from ledgerd.server.domain.monitors import BalanceMonitor, BalanceMonitorAlert
-from ledgerd.server.store import events, holds, monitors, rows
+from ledgerd.server.domain.monitors import BalanceMonitor
+from ledgerd.server.store import monitors, rows
 
 Executor = Any
 
 
 async def get_transactions(
-    db: Executor, organization_id: uuid.UUID, ids: list[uuid.UUID], *, for_update: bool = False
+    db: Executor, organization_id: uuid.UUID, ids: list[uuid.UUID], row_versions: dict[uuid.UUID, int] | None = None
 ) -> dict[uuid.UUID, LedgerTransaction]:
-    """The transactions with their current entries. With for_update, their rows stay locked until
-    the database transaction ends (taken in id order: concurrent updates never deadlock)."""
-    lock = " ORDER BY t.id FOR UPDATE OF t" if for_update else ""
+    """The transactions with their current entries; with `row_versions`, also each row's version
+    (xmin), which the batch write asserts is unchanged when it changes the transaction."""
     records = await db.fetch(
-        f"""SELECT {rows.TRANSACTION_COLUMNS} FROM ledger_transactions t JOIN ledgers l ON l.id = t.ledger_id
-            WHERE t.id = ANY($1::uuid[]) AND l.organization_id = $2{lock}""",
+        f"""SELECT {rows.TRANSACTION_COLUMNS}, t.xmin AS row_version FROM ledger_transactions t
+            JOIN ledgers l ON l.id = t.ledger_id WHERE t.id = ANY($1::uuid[]) AND l.organization_id = $2""",
         ids,
         organization_id,
     )
+    if row_versions is not None:
+        row_versions.update((r["id"], r["row_version"]) for r in records)
     entries = await entries_of(db, [r["id"] for r in records])
     return {r["id"]: rows.ledger_transaction(r, entries.get(r["id"], ())) for r in records}
 
@@ -67,14 +64,20 @@ async def live_external_ids(
     return {(r["ledger_id"], r["external_id"]): r["id"] for r in records}
 
 
-async def lock_ledger_accounts(
+async def lock_ledger_accounts(db: Executor, organization_id: uuid.UUID, account_ids: list[uuid.UUID]) -> None:
+    """Advisory-locks the organization's accounts among `account_ids` in the global lock order
+    (docs/design.md, "Concurrency design"), until the database transaction ends: the write path's
+    last attempt, which reads and decides under the locks."""
+    await db.execute("SELECT count(*) FROM ledgerd_lock_ledger_accounts($1, $2::uuid[])", organization_id, account_ids)
+
+
+async def read_ledger_accounts(
     db: Executor, organization_id: uuid.UUID, account_ids: list[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, LedgerAccount], dict[uuid.UUID, tuple[BalanceMonitor, ...]]]:
-    """Advisory-locks the organization's accounts among `account_ids` in the global lock order,
-    then reads them and their balance monitors (DESIGN.md, "Concurrency design"). Held until the
-    database transaction ends."""
+    """The organization's accounts among `account_ids` and their balance monitors, as committed."""
     records = await db.fetch(
-        f"SELECT a.*, {monitors.MONITORED} FROM ledgerd_lock_ledger_accounts($1, $2::uuid[]) a",
+        f"""SELECT a.*, {monitors.MONITORED} FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
+            WHERE a.id = ANY($2::uuid[]) AND l.organization_id = $1""",
         organization_id,
         account_ids,
     )
@@ -228,174 +231,3 @@ async def list_versions(
         )
         for r in records
     ]
-
-
-@dataclass
-class WriteSet:
-    """Everything one database transaction writes, gathered so it goes out in one statement."""
-
-    now: datetime
-    organization_id: uuid.UUID
-    new_transactions: list[tuple[LedgerTransaction, bytes]] = field(default_factory=list)
-    changed_transactions: list[LedgerTransaction] = field(default_factory=list)
-    discarded_entries_of: list[uuid.UUID] = field(default_factory=list)
-    new_entries: list[LedgerEntry] = field(default_factory=list)
-    # (account after, transaction that moved it there), in application order.
-    account_versions: list[tuple[LedgerAccount, uuid.UUID]] = field(default_factory=list)
-    idempotency_keys: list[tuple[str, bytes, bytes]] = field(default_factory=list)
-    # The last state of every hold placed or changed, by id.
-    holds: dict[uuid.UUID, Hold] = field(default_factory=dict)
-    # Balance monitors created or flipped (last state, by id), and the alerts of the flips.
-    monitors: dict[uuid.UUID, BalanceMonitor] = field(default_factory=dict)
-    alerts: list[BalanceMonitorAlert] = field(default_factory=list)
-    # Ledgerable events whose transactions this write creates (written after them).
-    ledgerable_events: list[LedgerableEvent] = field(default_factory=list)
-
-    def is_empty(self) -> bool:
-        return not (
-            self.holds
-            or self.new_transactions
-            or self.changed_transactions
-            or self.new_entries
-            or self.account_versions
-            or self.idempotency_keys
-            or self.monitors
-            or self.ledgerable_events
-        )
-
-
-WRITE_SQL = f"""
-WITH new_transactions AS (
-    INSERT INTO ledger_transactions (id, ledger_id, description, status, external_id, effective_at, posted_at,
-        metadata, reverses_ledger_transaction_id, partially_posts_ledger_transaction_id, request_fingerprint,
-        created_at, ledgerable_type, ledgerable_id, updated_at)
-    SELECT u.*, u.created_at FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-        $6::timestamptz[], $7::timestamptz[], $8::jsonb[], $9::uuid[], $40::uuid[], $10::bytea[], $11::timestamptz[],
-        $41::text[], $42::uuid[])
-        AS u(id, ledger_id, description, status, external_id, effective_at, posted_at, metadata, reverses,
-             partially_posts, request_fingerprint, created_at, ledgerable_type, ledgerable_id)
-    RETURNING 1
-), changed_transactions AS (
-    UPDATE ledger_transactions t SET status = u.status, posted_at = u.posted_at, description = u.description,
-        metadata = u.metadata, effective_at = u.effective_at, updated_at = u.updated_at
-    FROM unnest($12::uuid[], $13::text[], $14::timestamptz[], $15::text[], $16::jsonb[], $17::timestamptz[],
-        $18::timestamptz[]) AS u(id, status, posted_at, description, metadata, effective_at, updated_at)
-    WHERE t.id = u.id AND t.status = 'pending'
-    RETURNING 1
-), discarded_entries AS (
-    UPDATE ledger_entries SET discarded_at = $19
-    WHERE ledger_transaction_id = ANY($20::uuid[]) AND discarded_at IS NULL
-    RETURNING 1
-), new_entries AS (
-    INSERT INTO ledger_entries (id, ledger_transaction_id, ledger_account_id, direction, amount,
-        ledger_account_lock_version, metadata, discarded_at, created_at)
-    SELECT u.*, $19 FROM unnest($21::uuid[], $22::uuid[], $23::uuid[], $24::text[], $25::bigint[], $26::bigint[],
-        $27::jsonb[], $39::timestamptz[]) AS u
-    RETURNING 1
-), final_accounts AS (
-    -- The last state of each account in this write, and the version it had before the write.
-    SELECT DISTINCT ON (u.id) u.id, u.posted_credits, u.posted_debits, u.pending_credits, u.pending_debits,
-        u.lock_version, u.lock_version - count(*) OVER (PARTITION BY u.id) AS previous_lock_version
-    FROM unnest($28::uuid[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[], $33::bigint[], $34::uuid[])
-        AS u(id, posted_credits, posted_debits, pending_credits, pending_debits, lock_version, ledger_transaction_id)
-    ORDER BY u.id, u.lock_version DESC
-), changed_accounts AS (
-    UPDATE ledger_accounts a SET posted_credits = f.posted_credits, posted_debits = f.posted_debits,
-        pending_credits = f.pending_credits, pending_debits = f.pending_debits, lock_version = f.lock_version,
-        updated_at = $19
-    FROM final_accounts f
-    -- The paired assertion of the advisory locks: nobody moved the account since we read it.
-    WHERE a.id = f.id AND a.lock_version = f.previous_lock_version
-    RETURNING 1
-), new_versions AS (
-    INSERT INTO ledger_account_versions (ledger_account_id, posted_credits, posted_debits, pending_credits,
-        pending_debits, lock_version, ledger_transaction_id, created_at)
-    SELECT u.*, $19 FROM unnest($28::uuid[], $29::bigint[], $30::bigint[], $31::bigint[], $32::bigint[],
-        $33::bigint[], $34::uuid[]) AS u
-    RETURNING 1
-), new_keys AS (
-    INSERT INTO idempotency_keys (organization_id, idempotency_key, request_fingerprint, response, created_at)
-    SELECT $35, u.*, $19 FROM unnest($36::text[], $37::bytea[], $38::bytea[]) AS u
-    ON CONFLICT DO NOTHING
-    RETURNING 1
-), upserted_holds AS ({holds.upsert_statement(43)}
-)
-SELECT (SELECT count(*) FROM changed_transactions) AS changed_transactions,
-       (SELECT count(*) FROM changed_accounts) AS changed_accounts,
-       (SELECT count(*) FROM final_accounts) AS final_accounts,
-       (SELECT count(*) FROM new_keys) AS new_keys,
-       (SELECT count(*) FROM upserted_holds) AS upserted_holds
-"""
-
-
-class IdempotencyKeyRace(Exception):
-    """Another request stored one of the keys first: the caller rolls back and replays."""
-
-
-async def write(db: Executor, ws: WriteSet) -> None:
-    new_t = [t for t, _ in ws.new_transactions]
-    versions = ws.account_versions
-    result = await db.fetchrow(
-        WRITE_SQL,
-        [t.id for t in new_t],
-        [t.ledger_id for t in new_t],
-        [t.description for t in new_t],
-        [t.status.value for t in new_t],
-        [t.external_id for t in new_t],
-        [t.effective_at for t in new_t],
-        [t.posted_at for t in new_t],
-        [t.metadata for t in new_t],
-        [t.reverses_ledger_transaction_id for t in new_t],
-        [f for _, f in ws.new_transactions],
-        [t.created_at for t in new_t],
-        [t.id for t in ws.changed_transactions],
-        [t.status.value for t in ws.changed_transactions],
-        [t.posted_at for t in ws.changed_transactions],
-        [t.description for t in ws.changed_transactions],
-        [t.metadata for t in ws.changed_transactions],
-        [t.effective_at for t in ws.changed_transactions],
-        [t.updated_at for t in ws.changed_transactions],
-        ws.now,
-        ws.discarded_entries_of,
-        [e.id for e in ws.new_entries],
-        [e.ledger_transaction_id for e in ws.new_entries],
-        [e.ledger_account_id for e in ws.new_entries],
-        [e.direction.value for e in ws.new_entries],
-        [e.amount for e in ws.new_entries],
-        [e.ledger_account_lock_version for e in ws.new_entries],
-        [e.metadata for e in ws.new_entries],
-        [a.id for a, _ in versions],
-        [a.totals.posted_credits for a, _ in versions],
-        [a.totals.posted_debits for a, _ in versions],
-        [a.totals.pending_credits for a, _ in versions],
-        [a.totals.pending_debits for a, _ in versions],
-        [a.lock_version for a, _ in versions],
-        [t for _, t in versions],
-        ws.organization_id,
-        [k for k, _, _ in ws.idempotency_keys],
-        [f for _, f, _ in ws.idempotency_keys],
-        [r for _, _, r in ws.idempotency_keys],
-        [e.discarded_at for e in ws.new_entries],
-        [t.partially_posts_ledger_transaction_id for t in new_t],
-        [t.ledgerable_type for t in new_t],
-        [t.ledgerable_id for t in new_t],
-        *holds.upsert_arguments(list(ws.holds.values())),
-    )
-    invariant(
-        result["changed_transactions"] == len(ws.changed_transactions),
-        "a transaction changed by this write was no longer pending",
-    )
-    invariant(
-        result["changed_accounts"] == result["final_accounts"],
-        "an account moved while this write held its lock",
-    )
-    if result["new_keys"] != len(ws.idempotency_keys):
-        raise IdempotencyKeyRace()
-    invariant(
-        result["upserted_holds"] == len(ws.holds),
-        f"{len(ws.holds) - result['upserted_holds']} of {len(ws.holds)} holds changed under their row lock",
-    )
-    if ws.monitors or ws.alerts:
-        await monitors.save(db, list(ws.monitors.values()), ws.alerts)
-    if ws.ledgerable_events:
-        await events.insert_ledgerable_events(db, ws.ledgerable_events)

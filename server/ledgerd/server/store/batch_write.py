@@ -1,0 +1,278 @@
+"""The batch write: everything one batch of writes decided, sent in ONE call of ledgerd_write_batch
+(0006_write_path.sql) in autocommit, so the locks it takes are held for PostgreSQL's own work
+only, from the first lock to the commit (docs/write-path.md).
+
+The decisions were made against a snapshot read without locks. Rows go out in the tables' own row
+types; an entry's or a version's lock_version and balances go out as offsets from the snapshot of
+its account, and the database adds them to the state it finds under the lock. For a guarded
+account that state is asserted to be the snapshot; an unguarded one may have moved by other
+batches' deltas, and its real base comes back so answers can be settled against it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from ledgerd.server.domain.balances import BalanceTotals
+from ledgerd.server.domain.events import LedgerableEvent
+from ledgerd.server.domain.holds import Hold
+from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
+from ledgerd.server.domain.monitors import BalanceMonitor, BalanceMonitorAlert
+
+Executor = Any
+
+
+@dataclass
+class WriteSet:
+    """Everything one batch writes, in absolute terms as decided against the snapshot."""
+
+    now: datetime
+    organization_id: uuid.UUID
+    # By id, in order of creation; a transaction created and changed in one batch goes out once, in its last state.
+    new_transactions: dict[uuid.UUID, tuple[LedgerTransaction, bytes]] = field(default_factory=dict)
+    changed_transactions: dict[uuid.UUID, LedgerTransaction] = field(default_factory=dict)
+    discarded_entries_of: list[uuid.UUID] = field(default_factory=list)
+    new_entries: dict[uuid.UUID, LedgerEntry] = field(default_factory=dict)
+    # (account after, transaction that moved it there), in application order.
+    account_versions: list[tuple[LedgerAccount, uuid.UUID]] = field(default_factory=list)
+    idempotency_keys: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    # The last state of every hold placed or changed, by id.
+    holds: dict[uuid.UUID, Hold] = field(default_factory=dict)
+    # Balance monitors created or flipped (last state, by id), and the alerts of the flips.
+    monitors: dict[uuid.UUID, BalanceMonitor] = field(default_factory=dict)
+    alerts: list[BalanceMonitorAlert] = field(default_factory=list)
+    # Ledgerable events whose transactions this write creates.
+    ledgerable_events: list[LedgerableEvent] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (
+            self.holds
+            or self.new_transactions
+            or self.changed_transactions
+            or self.new_entries
+            or self.account_versions
+            or self.idempotency_keys
+            or self.monitors
+            or self.ledgerable_events
+        )
+
+    def touched_ids(self) -> frozenset[uuid.UUID]:
+        """The accounts, transactions and holds this batch changes."""
+        return frozenset(
+            (
+                *(a.id for a, _ in self.account_versions),
+                *self.changed_transactions,
+                *self.holds,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the batch's decisions were made against: the accounts as read, the row versions (xmin)
+    of the holds and transactions read, and the accounts whose exact state a decision depended on."""
+
+    accounts: dict[uuid.UUID, LedgerAccount]
+    row_versions: dict[uuid.UUID, int]
+    guarded: frozenset[uuid.UUID]
+
+
+class Moved(Exception):
+    """A row the batch was decided against changed since it was read: decide again."""
+
+
+class IdempotencyKeyRace(Exception):
+    """Another request stored one of the keys first: the caller replays it."""
+
+
+# The tables whose rows the write path's last attempt locks before reading them.
+_LOCKABLE = {"holds": "FOR UPDATE", "ledger_transactions": "FOR UPDATE", "ledger_accounts": "FOR NO KEY UPDATE"}
+
+
+async def lock_rows(db: Executor, table: str, ids: list[uuid.UUID]) -> None:
+    """Row-locks `ids` of `table` in id order (the lock order of ledgerd_write_batch) until the
+    database transaction ends."""
+    await db.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id = ANY($1::uuid[]) ORDER BY id {_LOCKABLE[table]}) l", ids
+    )
+
+
+def _offset(after: BalanceTotals, before: BalanceTotals) -> tuple[int, int, int, int]:
+    return (
+        after.posted_credits - before.posted_credits,
+        after.posted_debits - before.posted_debits,
+        after.pending_credits - before.pending_credits,
+        after.pending_debits - before.pending_debits,
+    )
+
+
+def _transaction_row(t: LedgerTransaction, fingerprint: bytes) -> tuple[Any, ...]:
+    # ledger_transactions' column order (0001, then 0003's and 0005's added columns).
+    return (
+        t.id,
+        t.ledger_id,
+        t.description,
+        t.status.value,
+        t.external_id,
+        t.effective_at,
+        t.posted_at,
+        t.metadata,
+        t.reverses_ledger_transaction_id,
+        fingerprint,
+        t.created_at,
+        t.updated_at,
+        t.ledgerable_type,
+        t.ledgerable_id,
+        t.partially_posts_ledger_transaction_id,
+    )
+
+
+def _hold_row(h: Hold) -> tuple[Any, ...]:
+    return (
+        h.id,
+        h.ledger_id,
+        h.ledger_account_id,
+        h.counter_ledger_account_id,
+        h.amount,
+        h.captured_amount,
+        h.currency,
+        h.status.value,
+        h.external_id,
+        h.expires_at,
+        h.ledger_transaction_id,
+        list(h.capture_ledger_transaction_ids),
+        h.available_balance_floor,
+        h.metadata,
+        h.request_fingerprint,
+        h.created_at,
+        h.updated_at,
+    )
+
+
+def _account_changes(ws: WriteSet, snapshot: Snapshot) -> list[tuple[Any, ...]]:
+    """One change per account the batch moves or guards: deltas from the snapshot, and the version
+    it must still be at when guarded."""
+    final: dict[uuid.UUID, LedgerAccount] = {}
+    for account, _ in ws.account_versions:
+        final[account.id] = account
+    for entry in ws.new_entries.values():
+        final.setdefault(entry.ledger_account_id, snapshot.accounts[entry.ledger_account_id])
+    for monitor in ws.monitors.values():
+        final.setdefault(monitor.ledger_account_id, snapshot.accounts[monitor.ledger_account_id])
+    changes = []
+    for account_id in sorted(final):
+        after, before = final[account_id], snapshot.accounts[account_id]
+        expected = before.lock_version if account_id in snapshot.guarded else None
+        changes.append(
+            (account_id, expected, *_offset(after.totals, before.totals), after.lock_version - before.lock_version)
+        )
+    return changes
+
+
+async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUID, LedgerAccount]:
+    """Writes the batch; returns every changed account as it was right before it (its base).
+    Raises Moved or IdempotencyKeyRace, having written nothing."""
+    bases = snapshot.accounts
+    new_holds = [h for h in ws.holds.values() if h.id not in snapshot.row_versions]
+    changed_holds = [h for h in ws.holds.values() if h.id in snapshot.row_versions]
+    changed = list(ws.changed_transactions.values())
+    try:
+        records = await db.fetch(
+            "SELECT * FROM ledgerd_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            ws.now,
+            [_transaction_row(t, f) for t, f in ws.new_transactions.values()],
+            [_transaction_row(t, b"") for t in changed],
+            [snapshot.row_versions[t.id] for t in changed],
+            ws.discarded_entries_of,
+            [
+                (
+                    e.id,
+                    e.ledger_transaction_id,
+                    e.ledger_account_id,
+                    e.direction.value,
+                    e.amount,
+                    e.ledger_account_lock_version - bases[e.ledger_account_id].lock_version,
+                    e.metadata,
+                    e.created_at,
+                    e.discarded_at,
+                )
+                for e in ws.new_entries.values()
+            ],
+            _account_changes(ws, snapshot),
+            [
+                (
+                    a.id,
+                    a.lock_version - bases[a.id].lock_version,
+                    transaction_id,
+                    *_offset(a.totals, bases[a.id].totals),
+                    ws.now,
+                )
+                for a, transaction_id in ws.account_versions
+            ],
+            [_hold_row(h) for h in new_holds],
+            [_hold_row(h) for h in changed_holds],
+            [snapshot.row_versions[h.id] for h in changed_holds],
+            [
+                (ws.organization_id, key, fingerprint, response, ws.now)
+                for key, fingerprint, response in ws.idempotency_keys
+            ],
+            [
+                (
+                    m.id,
+                    m.ledger_account_id,
+                    m.alert_condition.field.value,
+                    m.alert_condition.operator.value,
+                    m.alert_condition.value,
+                    m.description,
+                    m.metadata,
+                    m.triggered,
+                    m.ledger_account_lock_version,
+                    m.created_at,
+                    m.updated_at,
+                )
+                for m in ws.monitors.values()
+            ],
+            [
+                (
+                    a.id,
+                    a.ledger_account_balance_monitor_id,
+                    a.ledger_account_id,
+                    a.triggered,
+                    a.ledger_account_lock_version,
+                    a.created_at,
+                )
+                for a in ws.alerts
+            ],
+            [
+                (
+                    e.id,
+                    e.ledger_id,
+                    e.name,
+                    e.description,
+                    e.custom_data,
+                    e.metadata,
+                    e.ledger_event_handler_id,
+                    e.ledger_transaction_id,
+                    e.created_at,
+                )
+                for e in ws.ledgerable_events
+            ],
+        )
+    except asyncpg.SerializationError as error:
+        raise Moved() from error
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name is None:  # raised by ledgerd_write_batch for a key stored first
+            raise IdempotencyKeyRace() from error
+        raise
+    return {
+        r["id"]: replace(
+            bases[r["id"]],
+            lock_version=r["lock_version"],
+            totals=BalanceTotals(r["posted_credits"], r["posted_debits"], r["pending_credits"], r["pending_debits"]),
+        )
+        for r in records
+    }
