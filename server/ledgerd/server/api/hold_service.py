@@ -6,10 +6,11 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from ledgerd.server.api import convert
-from ledgerd.server.api.responding import respond
+from ledgerd.server.api.responding import Rendering, answer, idempotency_of, respond
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.holds import (
     CaptureHold,
@@ -21,11 +22,12 @@ from ledgerd.server.core.holds import (
 )
 from ledgerd.server.core.idempotency import Idempotency
 from ledgerd.server.domain import limits
+from ledgerd.server.domain.errors import LedgerError
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.interceptors.authentication import current_organization
 from ledgerd.server.interceptors.errors import item_error, translate
+from ledgerd.v1 import errors_pb2, hold_pb2_grpc
 from ledgerd.v1 import hold_pb2 as pb
-from ledgerd.v1 import hold_pb2_grpc
 
 
 def _answer(answer: HoldAnswer) -> pb.PlaceHoldResponse:
@@ -109,48 +111,92 @@ class HoldService(hold_pb2_grpc.HoldServiceServicer):
             pb.PlaceHoldResponse,
             lambda idempotency: self.holds.write(organization, _with(command, idempotency)),
             _answer,
+            command.fingerprint,
+        )
+
+    def _placing(
+        self, organization: uuid.UUID, request: pb.PlaceHoldRequest
+    ) -> asyncio.Future[pb.PlaceHoldResponse | errors_pb2.ItemError]:
+        """PlaceHold without a handler of its own: the request goes straight to the batcher, and the
+        future answers as PlaceHold would, or with the refusal PlaceHold would raise."""
+        placed: asyncio.Future[pb.PlaceHoldResponse | errors_pb2.ItemError] = asyncio.get_running_loop().create_future()
+        try:
+            command = _place_command(request)
+        except LedgerError as error:
+            placed.set_result(item_error(error))
+            return placed
+        rendering = Rendering(_answer)
+        idempotency = idempotency_of("PlaceHold", request, rendering, command.fingerprint)
+
+        def decided(outcome: asyncio.Future[Any]) -> None:
+            try:
+                result = outcome.result()
+                if isinstance(result, LedgerError):
+                    raise result
+                placed.set_result(answer(result, pb.PlaceHoldResponse, rendering))
+            except BaseException as error:  # one request's failure (even a cancelled batch) is its own answer
+                placed.set_result(item_error(translate(error)))
+
+        self.holds.enqueue(organization, _with(command, idempotency)).add_done_callback(decided)
+        return placed
+
+    async def PlaceHoldBatch(self, request: pb.PlaceHoldBatchRequest, context: Any) -> pb.PlaceHoldBatchResponse:
+        violations = Violations()
+        if not request.requests:
+            violations.add("requests", "is required")
+        if len(request.requests) > limits.holds_per_place_batch_max:
+            violations.add(
+                "requests", f"has more than {limits.holds_per_place_batch_max} items (holds_per_place_batch_max)"
+            )
+        violations.raise_if_any()
+        organization = current_organization()
+        # Queued in order, so the batcher decides them in order (core.coalescer).
+        answers = await asyncio.gather(*[self._placing(organization, item) for item in request.requests])
+        return pb.PlaceHoldBatchResponse(
+            results=[
+                pb.PlaceHoldBatchResult(error=a)
+                if isinstance(a, errors_pb2.ItemError)
+                else pb.PlaceHoldBatchResult(response=a)
+                for a in answers
+            ]
         )
 
     async def PlaceHolds(
         self, requests: AsyncIterator[pb.PlaceHoldRequest], context: Any
     ) -> AsyncIterator[pb.PlaceHoldResponse]:
         """Decides up to holds_per_stream_in_flight_max requests at once (they coalesce with every
-        other write); answers as each decision is made."""
+        other write); answers as each decision is made. Each message goes straight to the batcher."""
+        organization = current_organization()
         answers: asyncio.Queue[pb.PlaceHoldResponse | None] = asyncio.Queue()
         room = asyncio.Semaphore(limits.holds_per_stream_in_flight_max)
-        tasks: set[asyncio.Task[None]] = set()
+        pending: set[asyncio.Future[Any]] = set()
 
-        async def decide(request: pb.PlaceHoldRequest) -> None:
-            try:
-                try:
-                    response = await self.PlaceHold(request, context)
-                except Exception as error:
-                    response = pb.PlaceHoldResponse(error=item_error(translate(error)))
-                response.idempotency_key = request.idempotency_key
-                response.external_id = request.external_id
-                await answers.put(response)
-            finally:
-                room.release()
+        def answered(request: pb.PlaceHoldRequest, placed: asyncio.Future[Any]) -> None:
+            pending.discard(placed)
+            room.release()
+            result = placed.result()
+            response = pb.PlaceHoldResponse(error=result) if isinstance(result, errors_pb2.ItemError) else result
+            response.idempotency_key = request.idempotency_key
+            response.external_id = request.external_id
+            answers.put_nowait(response)
 
         async def read() -> None:
             async for request in requests:
                 await room.acquire()
-                task = asyncio.create_task(decide(request))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            while tasks:
-                await asyncio.gather(*list(tasks))
-            await answers.put(None)
+                placed = self._placing(organization, request)
+                pending.add(placed)
+                placed.add_done_callback(partial(answered, request))
+            if pending:
+                await asyncio.wait(set(pending))
+            answers.put_nowait(None)
 
         reader = asyncio.create_task(read())
         try:
-            while (answer := await answers.get()) is not None:
-                yield answer
+            while (response := await answers.get()) is not None:
+                yield response
             await reader
         finally:
             reader.cancel()
-            for task in list(tasks):
-                task.cancel()
 
     async def IncreaseHold(self, request: pb.IncreaseHoldRequest, context: Any) -> pb.IncreaseHoldResponse:
         command = IncreaseHold(_hold_id_and_amount(request), request.amount)

@@ -4,6 +4,7 @@ through the same rules as TransactionService, in the same database transaction a
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -313,6 +314,10 @@ class HoldsUseCases:
 
     async def write(self, organization_id: uuid.UUID, write: HoldWrite) -> Any:
         return await self.coalescer.apply(organization_id, write)
+
+    def enqueue(self, organization_id: uuid.UUID, write: HoldWrite) -> asyncio.Future[Any]:
+        """The write queued; its outcome (a refusal included) arrives in the future."""
+        return self.coalescer.enqueue(organization_id, write)
 
     async def get(self, organization_id: uuid.UUID, hold_id: uuid.UUID) -> Hold:
         found = await store.get_holds(self.pool, organization_id, [hold_id])
