@@ -3,6 +3,7 @@ sides). Parsing collects every field violation before refusing a request."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Sequence
@@ -72,13 +73,25 @@ def fingerprint(method: str, request: Message) -> bytes:
 
 # --- to the wire -----------------------------------------------------------------------------
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def timestamp(value: datetime | None) -> Timestamp | None:
     if value is None:
         return None
-    message = Timestamp()
-    message.FromDatetime(value)
-    return message
+    seconds, nanos = _epoch_time(value)
+    return Timestamp(seconds=seconds, nanos=nanos)
+
+
+@functools.lru_cache(maxsize=4096)
+def _epoch_time(value: datetime) -> tuple[int, int]:
+    """(seconds, nanos) since the epoch. Timestamp.FromDatetime goes through a time tuple and
+    calendar.timegm, a measured tenth of the cost of rendering a hold; a batch's writes share one
+    `now`, hence the cache."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta = value - _EPOCH
+    return delta.days * 86_400 + delta.seconds, delta.microseconds * 1_000
 
 
 def balance(value: LedgerBalance) -> common_pb2.LedgerBalance:

@@ -6,7 +6,7 @@ takes everything that queued meanwhile (up to `writes_per_batch_max`, one organi
 arrival order kept). At low load every write runs at once, alone; under load batches grow by
 themselves. No timer adds latency. Each write still gets its own transaction row and its own
 decision, in arrival order, and a refused write never affects its neighbours (core.writer). A
-batch reads its snapshot while the batch before it writes, and decides after that one finished
+batch reads and decides while the batch before it writes, building on that one's decisions
 (core.writer.Sequencing), so the batches of a process are decided in arrival order too."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from ledgerd.server.core.writer import Outcome, Sequencing, Write, WriteLog, execute
+from ledgerd.server.core.writer import Outcome, Sequencing, Turn, Write, execute
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import LedgerError
 
@@ -37,9 +37,8 @@ class Coalescer:
         self.batches_in_flight_max = batches_in_flight_max
         self._queue: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = deque()
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._log = WriteLog()
-        # Finishes when the batch dispatched last has finished: the next one decides after it.
-        self._last: asyncio.Future[None] | None = None
+        # The batch dispatched last: the next one builds on its decisions (core.writer.Sequencing).
+        self._last: Turn | None = None
 
     def enqueue(self, organization_id: uuid.UUID, write: Write) -> asyncio.Future[Outcome]:
         """Queues the write; its outcome arrives in the future (for callers that do not wait on
@@ -72,9 +71,9 @@ class Coalescer:
                 item = self._queue.popleft()
                 (batch if item[0] == organization_id else rest).append(item)
             self._queue.extendleft(reversed(rest))
-            sequencing = Sequencing(self._log, self._last)
-            self._last = asyncio.get_running_loop().create_future()
-            task = asyncio.create_task(self._run(organization_id, batch, sequencing, self._last))
+            sequencing = Sequencing(self._last, Turn())
+            self._last = sequencing.mine
+            task = asyncio.create_task(self._run(organization_id, batch, sequencing))
             self._in_flight.add(task)
             task.add_done_callback(self._finished)
 
@@ -87,7 +86,6 @@ class Coalescer:
         organization_id: uuid.UUID,
         batch: list[tuple[Any, Write, asyncio.Future[Outcome]]],
         sequencing: Sequencing,
-        finished: asyncio.Future[None],
     ) -> None:
         try:
             outcomes = await execute(self.pool, organization_id, [write for _, write, _ in batch], sequencing)
@@ -102,4 +100,4 @@ class Coalescer:
             if isinstance(error, asyncio.CancelledError):
                 raise
         finally:
-            finished.set_result(None)
+            sequencing.mine.finish()

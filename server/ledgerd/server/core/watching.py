@@ -4,10 +4,13 @@ no gap.
 The truth is the table ledger_account_versions: a watcher keeps a cursor (the last version sent)
 per account and reads what is newer. Versions of one account commit in order (the account's lock
 is held until commit), so reading "newer than the cursor" never skips one. Notifications only say
-when to read again: the database sends one after each commit that wrote versions (LISTEN/NOTIFY,
-0005_history.sql), and one connection per server process listens for all watchers. A lost
-notification costs latency, never a version: watchers also read every watch_poll_interval_seconds,
-and all of them read again after the listening connection is re-established.
+when to read again: the batch write sends one after each commit that wrote versions (LISTEN/NOTIFY,
+0006_write_path.sql) while a listener is registered, and one connection per server process
+listens for all watchers, registered while it listens. A lost notification costs latency, never
+a version: watchers also read every watch_poll_interval_seconds, and all of them read again after
+the listening connection is (re-)established and registered. (A write that checked for listeners
+just before the registration committed, and commits just after the watchers read, is seen at the
+next poll.)
 """
 
 from __future__ import annotations
@@ -73,13 +76,15 @@ class BalanceFeed:
                     lost = asyncio.Event()
                     connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
                     await connection.add_listener(store.CHANNEL, self._notified)
-                    self._wake_all()  # whatever committed before LISTEN took effect is read now
+                    await store.register_listener(connection)
+                    self._wake_all()  # whatever committed before the registration is read now
                     try:
                         while self.subscriptions and not lost.is_set():
                             with contextlib.suppress(TimeoutError):
                                 await asyncio.wait_for(lost.wait(), limits.watch_poll_interval_seconds)
                     finally:
                         if not connection.is_closed():
+                            await store.unregister_listener(connection)
                             await connection.remove_listener(store.CHANNEL, self._notified)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("balance feed lost its connection (%r); listening again", error)

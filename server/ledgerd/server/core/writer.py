@@ -4,9 +4,8 @@ read without locks, then written by one call that locks, asserts, writes and com
 
 1. Stored idempotency responses are answered first, without locks.
 2. The snapshot: the holds, transactions, accounts and external ids the writes name, read as
-   committed. A batch of this process that started after another one waits for it before
-   deciding, and reads again what that one changed: this process's batches are decided in
-   arrival order.
+   committed. A batch of this process builds on the decisions of the batch before it
+   (Sequencing): this process's batches are decided in arrival order.
 3. Each write is decided in arrival order against the batch's working copy; a refused write is
    undone from the journal, so it never affects its neighbours.
 4. store.batch_write.write, one round trip: the locks, the assertions that nothing the decisions
@@ -21,11 +20,9 @@ retried on its own, so one request cannot fail the others."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import uuid
-from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -136,6 +133,8 @@ class BatchState:
     row_versions: dict[uuid.UUID, int] = field(default_factory=dict)
     # Accounts whose exact state a decision depended on: the write asserts their version.
     guarded: set[uuid.UUID] = field(default_factory=set)
+    # Accounts read as the batch before this one left them (Sequencing.follow).
+    inherited: set[uuid.UUID] = field(default_factory=set)
     # New entries' ids by transaction, for discarding them when a later write replaces them.
     entries_of: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
     journal: Journal = field(default_factory=Journal)
@@ -235,38 +234,72 @@ class BatchState:
         )
 
 
-class WriteLog:
-    """What this process's recent batches changed, oldest first: a batch whose snapshot was read
-    while an earlier batch was still writing reads again when that batch changed what it read."""
+@dataclass(frozen=True)
+class Decided:
+    """What a batch decided, for the batch after it: the accounts as it leaves them (those it
+    changes, and those it took over from its own predecessor), and the holds, transactions and
+    monitored accounts it changes, which a later batch must read again once it has committed."""
 
-    def __init__(self, size: int = 4 * limits.batches_in_flight_max) -> None:
-        self.count = 0
-        self._written: deque[frozenset[uuid.UUID]] = deque(maxlen=size)
+    accounts: dict[uuid.UUID, LedgerAccount]
+    rows: frozenset[uuid.UUID]
 
-    def record(self, ids: frozenset[uuid.UUID]) -> None:
-        self.count += 1
-        self._written.append(ids)
 
-    def changed_since(self, position: int, ids: frozenset[uuid.UUID]) -> bool:
-        newer = self.count - position
-        if newer > len(self._written):
-            return True  # too long ago to tell: read again
-        return any(not written.isdisjoint(ids) for written in itertools.islice(reversed(self._written), newer))
+class Turn:
+    """One coalescer batch's progress, watched by the batch after it."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        # None: finished without a decision to build on (the next batch reads again).
+        self.decided: asyncio.Future[Decided | None] = loop.create_future()
+        self.finished: asyncio.Future[None] = loop.create_future()
+
+    def publish(self, decided: Decided) -> None:
+        if not self.decided.done():
+            self.decided.set_result(decided)
+
+    def finish(self) -> None:
+        if not self.decided.done():
+            self.decided.set_result(None)
+        self.finished.set_result(None)
 
 
 @dataclass
 class Sequencing:
-    """A coalescer batch's place in its process: the batch dispatched before it (decided first) and
-    the log of what batches wrote."""
+    """A coalescer batch's place among its process's batches. It decides once the batch before it
+    has decided, building on that batch's decisions as if they had committed (a guarded account
+    at the version that batch leaves it), and writes once that batch has finished: a batch decides
+    while the one before it writes, and the decisions of a process are made in arrival order. Had
+    the batch before it not committed what it decided, this one's write finds its guarded accounts
+    moved and is decided again."""
 
-    log: WriteLog
-    previous: asyncio.Future[None] | None = None
+    previous: Turn | None
+    mine: Turn
 
-    async def turn(self) -> None:
-        """Returns once the batch before this one has finished (at once on later calls)."""
+    async def follow(self, state: BatchState, read_again: Callable[[], Awaitable[BatchState]]) -> BatchState:
+        previous = self.previous
+        if previous is None:
+            return state
+        await asyncio.wait([previous.decided])
+        decided = previous.decided.result()
+        if decided is None or not decided.rows.isdisjoint(state.read_ids()):
+            await self.after_previous()
+            return await read_again()
+        for account_id, account in decided.accounts.items():
+            if account_id in state.accounts:
+                state.accounts[account_id] = state.snapshot[account_id] = account
+                state.inherited.add(account_id)
+        return state
+
+    def publish(self, state: BatchState) -> None:
+        ws = state.write_set
+        changed = {a.id for a, _ in ws.account_versions} | state.inherited
+        rows = {*ws.holds, *ws.changed_transactions, *(m.ledger_account_id for m in ws.monitors.values())}
+        self.mine.publish(Decided({i: state.accounts[i] for i in changed}, frozenset(rows)))
+
+    async def after_previous(self) -> None:
         previous, self.previous = self.previous, None
         if previous is not None:
-            await asyncio.wait([previous])
+            await asyncio.wait([previous.finished])
 
 
 class Write(Protocol):
@@ -383,15 +416,15 @@ async def _apply(
     """Decides the writes and writes the batch: optimistically, then once under the locks."""
     async with pool.acquire() as connection:
         for _ in range(limits.optimistic_write_attempts_max):
-            position = sequencing.log.count if sequencing else 0
             state = await _read(connection, organization_id, writes, lock=False)
-            if sequencing is not None and sequencing.previous is not None:
-                await sequencing.turn()
-                if sequencing.log.changed_since(position, state.read_ids()):
-                    state = await _read(connection, organization_id, writes, lock=False)
+            if sequencing is not None:
+                state = await sequencing.follow(state, lambda: _read(connection, organization_id, writes, lock=False))
             outcomes = _decide(state, writes)
+            if sequencing is not None:
+                sequencing.publish(state)
+                await sequencing.after_previous()
             try:
-                return await _write(connection, state, outcomes, sequencing)
+                return await _write(connection, state, outcomes)
             except Moved:
                 continue
         log.info(
@@ -403,7 +436,7 @@ async def _apply(
             state = await _read(connection, organization_id, writes, lock=True)
             outcomes = _decide(state, writes)
             try:
-                return await _write(connection, state, outcomes, sequencing)
+                return await _write(connection, state, outcomes)
             except Moved as error:
                 raise InvariantViolation("a row moved while the batch held its lock") from error
 
@@ -426,7 +459,12 @@ async def _read(
         state.transactions = await store.get_transactions(
             connection, organization_id, transaction_ids, state.row_versions
         )
-        state.holds_of_transactions = await holds_store.holds_of_transactions(connection, transaction_ids)
+        # The holds of these transactions: those just read, and for any other transaction a look-up
+        # (a held transaction must be changed through HoldService).
+        state.holds_of_transactions = {h.ledger_transaction_id: h for h in state.holds.values()}
+        unheld = [t for t in transaction_ids if t not in state.holds_of_transactions]
+        if unheld:
+            state.holds_of_transactions.update(await holds_store.holds_of_transactions(connection, unheld))
     account_ids = sorted({a for w in writes for a in w.account_ids(state)})
     if account_ids:
         if lock:
@@ -478,16 +516,12 @@ def _decide(state: BatchState, writes: Sequence[Write]) -> list[Outcome]:
     return outcomes
 
 
-async def _write(
-    connection: asyncpg.Connection, state: BatchState, outcomes: list[Outcome], sequencing: Sequencing | None
-) -> list[Outcome]:
+async def _write(connection: asyncpg.Connection, state: BatchState, outcomes: list[Outcome]) -> list[Outcome]:
     ws = state.write_set
     if ws.is_empty():
         return outcomes
     snapshot = Snapshot(state.snapshot, state.row_versions, frozenset(state.guarded))
     bases = await batch_write.write(connection, ws, snapshot)
-    if sequencing is not None:
-        sequencing.log.record(ws.touched_ids())
     moved = {account_id: base for account_id, base in bases.items() if base != state.snapshot[account_id]}
     invariant(not moved.keys() & state.guarded, "a guarded account was written at another version than the one read")
     if not moved:

@@ -16,18 +16,25 @@ _last_random = 0
 
 def _assemble(ms: int, random_bits: int) -> uuid.UUID:
     rand_a, rand_b = random_bits >> 62, random_bits & ((1 << 62) - 1)
-    return uuid.UUID(int=(ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0x2 << 62 | rand_b)
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0x2 << 62 | rand_b
+    # uuid.UUID(int=...) re-checks the range and version in Python; the value is valid by
+    # construction, and ids are made several per write on the hot path.
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", value)
+    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    return made
 
 
 def new_id() -> uuid.UUID:
     global _last_ms, _last_random
     now_ms = time.time_ns() // 1_000_000
-    random_bits = int.from_bytes(os.urandom(10), "big") & ((1 << _RANDOM_BITS) - 1)
     with _lock:
         if now_ms <= _last_ms:
             # Same millisecond, or the clock stepped back: the next value after the last one.
             now_ms, random_bits = _last_ms, _last_random + 1
             if random_bits >> _RANDOM_BITS:
                 now_ms, random_bits = now_ms + 1, 0
+        else:
+            random_bits = int.from_bytes(os.urandom(10), "big") & ((1 << _RANDOM_BITS) - 1)
         _last_ms, _last_random = now_ms, random_bits
     return _assemble(now_ms, random_bits)

@@ -11,8 +11,24 @@ from ledgerd.server.store import rows
 
 Executor = Any
 
-# The channel of the notification sent after each commit that wrote account versions (0005_history.sql).
+# The channel of the notification sent after each commit that wrote account versions, while a
+# listener is registered (0006_write_path.sql).
 CHANNEL = "ledgerd_balances"
+
+
+async def register_listener(connection: Any) -> None:
+    """Registers the connection's backend as a listener, so that writes notify; removes the rows
+    of listeners whose backend is gone (a crashed server's)."""
+    await connection.execute(
+        """WITH gone AS (DELETE FROM ledgerd_balance_listeners
+                         WHERE backend_pid NOT IN (SELECT pid FROM pg_stat_activity))
+           INSERT INTO ledgerd_balance_listeners (backend_pid, created_at) VALUES (pg_backend_pid(), now())
+           ON CONFLICT (backend_pid) DO NOTHING"""
+    )
+
+
+async def unregister_listener(connection: Any) -> None:
+    await connection.execute("DELETE FROM ledgerd_balance_listeners WHERE backend_pid = pg_backend_pid()")
 
 
 async def versions_after(db: Executor, cursors: Mapping[uuid.UUID, int], limit: int) -> list[AccountVersion]:

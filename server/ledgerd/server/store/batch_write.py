@@ -60,16 +60,6 @@ class WriteSet:
             or self.ledgerable_events
         )
 
-    def touched_ids(self) -> frozenset[uuid.UUID]:
-        """The accounts, transactions and holds this batch changes."""
-        return frozenset(
-            (
-                *(a.id for a, _ in self.account_versions),
-                *self.changed_transactions,
-                *self.holds,
-            )
-        )
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -96,8 +86,11 @@ _LOCKABLE = {"holds": "FOR UPDATE", "ledger_transactions": "FOR UPDATE", "ledger
 async def lock_rows(db: Executor, table: str, ids: list[uuid.UUID]) -> None:
     """Row-locks `ids` of `table` in id order (the lock order of ledgerd_write_batch) until the
     database transaction ends."""
+    # IN (SELECT unnest): with `= ANY($1)` a generic plan may walk the whole primary key in id order.
     await db.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id = ANY($1::uuid[]) ORDER BY id {_LOCKABLE[table]}) l", ids
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id IN (SELECT unnest($1::uuid[])) "
+        f"ORDER BY id {_LOCKABLE[table]}) l",
+        ids,
     )
 
 

@@ -40,13 +40,15 @@ async def fingerprints(db: Executor, ids: list[uuid.UUID]) -> dict[uuid.UUID, by
 async def entries_of(db: Executor, transaction_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[LedgerEntry, ...]]:
     if not transaction_ids:
         return {}
+    # Sorted here, not by ORDER BY e.id: a generic plan, not knowing how few transactions $1 names,
+    # chose to walk the whole primary key in id order instead (measured 25 ms at 40,000 entries).
     records = await db.fetch(
         f"""SELECT {rows.ENTRY_COLUMNS} FROM ledger_entries e {rows.ENTRY_JOINS}
-            WHERE e.ledger_transaction_id = ANY($1::uuid[]) AND e.discarded_at IS NULL ORDER BY e.id""",
+            WHERE e.ledger_transaction_id = ANY($1::uuid[]) AND e.discarded_at IS NULL""",
         transaction_ids,
     )
     grouped: dict[uuid.UUID, list[LedgerEntry]] = {}
-    for record in records:
+    for record in sorted(records, key=lambda r: r["id"]):
         grouped.setdefault(record["ledger_transaction_id"], []).append(rows.ledger_entry(record))
     return {k: tuple(v) for k, v in grouped.items()}
 

@@ -25,6 +25,31 @@ CATEGORY_WALK = f"""
 """
 
 CHECKS: dict[str, str] = {
+    # The hot tables keep no foreign keys (0006_write_path.sql): their references are checked here.
+    "every row references rows that exist": """
+        SELECT 'ledger_transactions' AS rows, t.id::text AS id FROM ledger_transactions t
+        WHERE NOT EXISTS (SELECT 1 FROM ledgers l WHERE l.id = t.ledger_id)
+        UNION ALL
+        SELECT 'ledger_entries', e.id::text FROM ledger_entries e
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = e.ledger_transaction_id)
+           OR NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = e.ledger_account_id)
+        UNION ALL
+        SELECT 'ledger_account_versions', v.ledger_account_id || '/' || v.lock_version FROM ledger_account_versions v
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = v.ledger_transaction_id)
+           OR NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = v.ledger_account_id)
+        UNION ALL
+        SELECT 'ledger_transaction_versions', v.ledger_transaction_id || '/' || v.version
+        FROM ledger_transaction_versions v
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = v.ledger_transaction_id)
+        UNION ALL
+        SELECT 'holds', h.id::text FROM holds h
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t
+                          WHERE t.id = h.ledger_transaction_id AND t.ledger_id = h.ledger_id)
+           OR NOT EXISTS (SELECT 1 FROM ledger_accounts a
+                          WHERE a.id = h.ledger_account_id AND a.ledger_id = h.ledger_id)
+           OR NOT EXISTS (SELECT 1 FROM ledger_accounts a
+                          WHERE a.id = h.counter_ledger_account_id AND a.ledger_id = h.ledger_id)
+    """,
     "every transaction balances per currency": """
         SELECT e.ledger_transaction_id AS id, a.currency,
                sum(CASE e.direction WHEN 'debit' THEN e.amount::numeric ELSE -e.amount::numeric END) AS difference

@@ -12,6 +12,18 @@ DROP FUNCTION ledgerd_write_transaction_versions();
 DROP TRIGGER ledger_account_versions_notify ON ledger_account_versions;
 DROP FUNCTION ledgerd_notify_balances();
 
+-- Foreign keys of the rows ledgerd_write_batch writes, on what the same call writes or updates
+-- (and asserts it did): each was an index probe and a row lock per row, ten per hold, for a
+-- guarantee the function gives by construction. `ledgerd verify` checks the references instead.
+ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_ledger_transaction_id_fkey,
+    DROP CONSTRAINT ledger_entries_ledger_account_id_fkey;
+ALTER TABLE ledger_account_versions DROP CONSTRAINT ledger_account_versions_ledger_account_id_fkey,
+    DROP CONSTRAINT ledger_account_versions_ledger_transaction_id_fkey;
+ALTER TABLE ledger_transaction_versions DROP CONSTRAINT ledger_transaction_versions_ledger_transaction_id_fkey;
+ALTER TABLE ledger_transactions DROP CONSTRAINT ledger_transactions_ledger_id_fkey;
+ALTER TABLE holds DROP CONSTRAINT holds_ledger_id_fkey, DROP CONSTRAINT holds_ledger_account_id_fkey,
+    DROP CONSTRAINT holds_counter_ledger_account_id_fkey, DROP CONSTRAINT holds_ledger_transaction_id_fkey;
+
 -- The backends that LISTEN for balance changes (one per server process with watchers). A write
 -- notifies only while this table has a row: NOTIFY takes a cluster-wide lock held through the
 -- commit's flush, so notifying commits run one at a time. A listener inserts its row before it
@@ -46,6 +58,16 @@ CREATE TYPE ledgerd_account_base AS (
     pending_credits  bigint,
     pending_debits   bigint
 );
+
+-- An entry as a version records it (0005_history.sql), declared STABLE as jsonb_build_object is:
+-- declared IMMUTABLE it was called once per entry instead of inlined (measured 6 µs an entry).
+CREATE OR REPLACE FUNCTION ledgerd_entry_json(e ledger_entries) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', e.id, 'ledger_account_id', e.ledger_account_id, 'direction', e.direction, 'amount', e.amount,
+        'ledger_account_lock_version', e.ledger_account_lock_version, 'metadata', e.metadata,
+        'created_at', e.created_at)
+$$;
 
 -- The global lock order's key of an account: the random last 64 bits of its id (as in 0001).
 CREATE FUNCTION ledgerd_lock_key(account_id uuid) RETURNS bigint
@@ -174,12 +196,20 @@ BEGIN
     SELECT e.id, e.ledger_transaction_id, e.ledger_account_id, e.direction, e.amount,
         b.lock_version + e.ledger_account_lock_version, e.metadata, e.created_at, e.discarded_at
     FROM unnest(new_entries) e JOIN unnest(bases) b ON b.id = e.ledger_account_id;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    IF written <> cardinality(new_entries) THEN
+        RAISE EXCEPTION 'ledgerd: an entry of the batch names an account the batch does not change';
+    END IF;
     INSERT INTO ledger_account_versions (ledger_account_id, lock_version, ledger_transaction_id, posted_credits,
         posted_debits, pending_credits, pending_debits, created_at)
     SELECT v.ledger_account_id, b.lock_version + v.lock_version, v.ledger_transaction_id,
         b.posted_credits + v.posted_credits, b.posted_debits + v.posted_debits,
         b.pending_credits + v.pending_credits, b.pending_debits + v.pending_debits, v.created_at
     FROM unnest(new_versions) v JOIN unnest(bases) b ON b.id = v.ledger_account_id;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    IF written <> cardinality(new_versions) THEN
+        RAISE EXCEPTION 'ledgerd: a version of the batch names an account the batch does not change';
+    END IF;
 
     -- Transaction versions (0005_history.sql): version 0 for a new transaction, one more for a
     -- changed one; its entries as ledgerd_entry_json writes them, from this batch's entries where
