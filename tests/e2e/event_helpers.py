@@ -1,5 +1,5 @@
-"""The seed's event-handler tutorial (shared/seeds/digital-wallet-event-handlers-tutorial.txt) as
-data: its two handlers and its event exactly as printed, converted to the gRPC request shape."""
+"""Modern Treasury's event-handler tutorial (docs/modern-treasury.md, "The digital-wallet tutorials")
+as data: its two handlers and its event exactly as printed, converted to the gRPC request shape."""
 
 from __future__ import annotations
 

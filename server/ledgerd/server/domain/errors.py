@@ -66,7 +66,7 @@ class FieldViolation:
 
 
 class LedgerError(Exception):
-    """Base of every refusal. Subclasses name the kind (STYLE.md's error table)."""
+    """Base of every refusal. Subclasses name the kind (docs/api.md, "Errors")."""
 
     def __init__(self, reason: ErrorReason, message: str, metadata: dict[str, str] | None = None) -> None:
         super().__init__(message)
