@@ -99,8 +99,8 @@ async def post_event(
 
 
 class Wallets:
-    """A ledger with the seed's per-user accounts: wallet (credit normal) and top up (debit normal)
-    for user 1234567890, tagged with the seed's metadata."""
+    """A ledger with the tutorial's per-user accounts: wallet (credit normal) and top up (debit normal)
+    for user 1234567890, tagged with the tutorial's metadata."""
 
     def __init__(self, client: LedgerdClient) -> None:
         self.client = client

@@ -1,4 +1,4 @@
-"""Domain errors: what went wrong, in the seeds' words. The wire mapping lives in
+"""Domain errors: what went wrong, in Modern Treasury's words (docs/modern-treasury.md). The wire mapping lives in
 ledgerd.server.interceptors.errors, the only place that knows gRPC codes."""
 
 from __future__ import annotations
