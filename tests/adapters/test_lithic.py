@@ -1,5 +1,5 @@
 """Lithic ASA and card_transaction.updated against the real adapter and ledgerd: payloads shaped as
-in shared/reference/card-webhooks.md §1, signed with the official Standard Webhooks library."""
+in docs/card-webhooks.md ("Lithic"), signed with the official Standard Webhooks library."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Marqeta Gateway JIT Funding and transaction webhooks against the real adapter and ledgerd:
-payloads shaped as in shared/reference/card-webhooks.md §2, with HTTP Basic credentials. Amounts are
+payloads shaped as in docs/card-webhooks.md ("Marqeta"), with HTTP Basic credentials. Amounts are
 decimal major units, written here as JSON text so no float ever touches them."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Stripe Issuing real-time authorizations and issuing_* events against the real adapter and
-ledgerd: payloads shaped as in shared/reference/card-webhooks.md §3, signed with the official
+ledgerd: payloads shaped as in docs/card-webhooks.md ("Stripe Issuing"), signed with the official
 `stripe` package's own signature helper."""
 
 from __future__ import annotations

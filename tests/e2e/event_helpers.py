@@ -1,5 +1,5 @@
-"""The seed's event-handler tutorial (shared/seeds/digital-wallet-event-handlers-tutorial.txt) as
-data: its two handlers and its event exactly as printed, converted to the gRPC request shape."""
+"""Modern Treasury's event-handler tutorial (docs/modern-treasury.md, "The digital-wallet tutorials")
+as data: its two handlers and its event exactly as printed, converted to the gRPC request shape."""
 
 from __future__ import annotations
 
@@ -99,8 +99,8 @@ async def post_event(
 
 
 class Wallets:
-    """A ledger with the seed's per-user accounts: wallet (credit normal) and top up (debit normal)
-    for user 1234567890, tagged with the seed's metadata."""
+    """A ledger with the tutorial's per-user accounts: wallet (credit normal) and top up (debit normal)
+    for user 1234567890, tagged with the tutorial's metadata."""
 
     def __init__(self, client: LedgerdClient) -> None:
         self.client = client

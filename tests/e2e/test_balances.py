@@ -1,4 +1,4 @@
-"""The three balance views of DESIGN.md on every account read and on GetBalances."""
+"""The three balance views of docs/design.md ("Balance formulas") on every account read and on GetBalances."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""EventService end to end: the seed's two handlers exactly as printed, handler changes, replays,
+"""EventService end to end: the tutorial's two handlers exactly as printed, handler changes, replays,
 and 200 events at once for one user."""
 
 from __future__ import annotations

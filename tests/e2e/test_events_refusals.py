@@ -28,7 +28,7 @@ UNKNOWN_ID = "0190c6a0-0000-7000-8000-000000000000"
 
 
 class Book(Wallets):
-    """The seed's wallets and Top Up handler, and a way to prove that an event wrote nothing."""
+    """The tutorial's wallets and Top Up handler, and a way to prove that an event wrote nothing."""
 
     async def open(self, user_id: str = "1234567890") -> Book:
         await super().open(user_id)

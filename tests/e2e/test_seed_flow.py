@@ -1,4 +1,4 @@
-"""The seeds' SendCash flow with their exact numbers, end to end over gRPC."""
+"""Modern Treasury's SendCash tutorial (docs/modern-treasury.md) with its exact numbers, end to end over gRPC."""
 
 from __future__ import annotations
 

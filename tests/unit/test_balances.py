@@ -1,4 +1,4 @@
-"""The balance formulas (DESIGN.md, "Balance formulas") on plain integers in minor units.
+"""The balance formulas (docs/design.md, "Balance formulas") on plain integers in minor units.
 
 pc, pd: posted credits and debits; qc, qd: credits and debits of pending entries.
 posted: (pc, pd); pending: (pc + qc, pd + qd); available: (pc, pd + qd) on a credit-normal account,

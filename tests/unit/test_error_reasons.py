@@ -1,5 +1,5 @@
 """The server's error reasons equal the proto's, and the one error map
-(ledgerd.server.interceptors.errors) turns domain errors into the STYLE table's gRPC codes with a
+(ledgerd.server.interceptors.errors) turns domain errors into the gRPC codes of docs/api.md ("Errors") with a
 google.rpc.Status carrying ErrorInfo and, for bad requests, BadRequest."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ ERRORS_AND_CODES: list[tuple[LedgerError, grpc.StatusCode]] = [
 
 
 @pytest.mark.parametrize(("error", "code"), ERRORS_AND_CODES, ids=lambda value: type(value).__name__)
-def test_each_kind_of_ledger_error_maps_to_its_style_table_code(error: LedgerError, code: grpc.StatusCode) -> None:
+def test_each_kind_of_ledger_error_maps_to_its_documented_code(error: LedgerError, code: grpc.StatusCode) -> None:
     assert code_of(error) is code
 
 

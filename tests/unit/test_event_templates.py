@@ -1,5 +1,5 @@
 """The `{{ path }}` resolver and handler compilation: lookups only, every fault named, and the
-seed's short form for variables."""
+tutorial's short form for variables (docs/modern-treasury.md)."""
 
 from __future__ import annotations
 

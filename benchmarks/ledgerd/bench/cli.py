@@ -1,5 +1,5 @@
 """`ledgerd-bench`: realistic card-authorization load on ledgerd, with same-run baselines and a
-correctness check after the run (API.md, "Command line").
+correctness check after the run (docs/api.md, "Command line").
 
     ledgerd-bench --scenario uniform --mode unary --duration 30 --output results/uniform-unary
 """

@@ -1,5 +1,5 @@
 """Every limit of the card-issuer adapters, by name (the processors' figures are in
-shared/reference/card-webhooks.md). The decision budgets are the defaults of `ledgerd adapters serve`
+docs/card-webhooks.md). The decision budgets are the defaults of `ledgerd adapters serve`
 options, so a deployment (or a test) can set its own."""
 
 # How long a processor waits for the approve/decline answer (documented; Lithic's is ~6 s hard,

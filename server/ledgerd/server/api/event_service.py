@@ -1,6 +1,6 @@
 """EventService: event handlers and ledgerable events. Convert, call one use case, convert back.
 
-A handler's conditions, variables and template travel as the seeds' JSON shape (the proto
+A handler's conditions, variables and template travel in Modern Treasury's JSON shape (the proto
 messages as JSON with their field names), which is also how they are stored."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`ledgerd verify`: proves the invariants of DESIGN.md on a live database."""
+"""`ledgerd verify`: proves the invariants of docs/design.md ("Invariants") on a live database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Balance arithmetic (DESIGN.md, "Balance formulas"). Pure integers in minor units."""
+"""Balance arithmetic (docs/design.md, "Balance formulas"). Pure integers in minor units."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Domain errors: what went wrong, in the seeds' words. The wire mapping lives in
+"""Domain errors: what went wrong, in Modern Treasury's words (docs/modern-treasury.md). The wire mapping lives in
 ledgerd.server.interceptors.errors, the only place that knows gRPC codes."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class FieldViolation:
 
 
 class LedgerError(Exception):
-    """Base of every refusal. Subclasses name the kind (STYLE.md's error table)."""
+    """Base of every refusal. Subclasses name the kind (docs/api.md, "Errors")."""
 
     def __init__(self, reason: ErrorReason, message: str, metadata: dict[str, str] | None = None) -> None:
         super().__init__(message)

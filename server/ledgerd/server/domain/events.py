@@ -1,4 +1,4 @@
-"""Event handlers and ledgerable events: a handler's definition (the seeds' JSON shape) compiled
+"""Event handlers and ledgerable events: a handler's definition (Modern Treasury's JSON shape) compiled
 once into templates, and the small `{{ path }}` resolver that renders them against an event and
 the accounts its variables found. Lookups only: no expressions, no code execution. Pure."""
 
@@ -41,7 +41,7 @@ QUERY_FIELDS = ("id", "name", "metadata")
 
 @dataclass(frozen=True)
 class LedgerEventHandler:
-    """As stored: the definition in the seeds' JSON shape; it never changes but for disabled_at."""
+    """As stored: the definition in Modern Treasury's JSON shape; it never changes but for disabled_at."""
 
     id: uuid.UUID
     ledger_id: uuid.UUID
@@ -174,7 +174,7 @@ def _parse_path(
             return None
         return Path(segments)
     if root == VARIABLES_ROOT:
-        segments = segments[1:]  # the long form; without it, the seeds' short form <variable>.<field>
+        segments = segments[1:]  # the long form; without it, the tutorial's short form <variable>.<field>
     if event_only:
         violations.add(field, f"placeholder {{{{{text}}}}}: variable queries may use ledgerable_event paths only")
         return None

@@ -42,8 +42,8 @@ variables_per_handler_max = 20
 custom_data_bytes_max = 16 * 1024
 custom_data_values_max = 200
 compiled_handlers_cached_max = 10_000
-# Categories (the seeds: nesting depth at most 4, a root with no nested category being level 0;
-# at most 1,000,000 accounts per category graph).
+# Categories (Modern Treasury's bounds, docs/modern-treasury.md: nesting depth at most 4, a root
+# with no nested category being level 0; at most 1,000,000 accounts per category graph).
 category_nesting_depth_max = 4
 category_accounts_max = 1_000_000
 category_parents_max = 100

@@ -1,4 +1,4 @@
-"""The seeds' resources as plain values."""
+"""Modern Treasury's Ledgers resources as plain values (docs/modern-treasury.md)."""
 
 from __future__ import annotations
 

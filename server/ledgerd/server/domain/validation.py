@@ -75,7 +75,7 @@ class Violations:
 
 
 def merge_metadata(current: Mapping[str, str], change: Mapping[str, str]) -> dict[str, str]:
-    """Metadata updates merge; a key given with an empty value is removed (as in the seeds' API).
+    """Metadata updates merge; a key given with an empty value is removed (as in Modern Treasury's API).
     INVALID_ARGUMENT when the result would have more than metadata_keys_max keys."""
     merged = dict(current)
     for key, value in change.items():

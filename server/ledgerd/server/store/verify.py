@@ -1,5 +1,6 @@
-"""The checks of `ledgerd verify`: each query returns the offenders of one invariant of DESIGN.md,
-recomputed from the entries (the stored balances are never trusted here)."""
+"""The checks of `ledgerd verify`: each query returns the offenders of one invariant of
+docs/design.md ("Invariants"), recomputed from the entries (the stored balances are never trusted
+here)."""
 
 from __future__ import annotations
 
