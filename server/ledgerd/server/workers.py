@@ -81,7 +81,7 @@ class Worker:
 
     def __init__(self, context: multiprocessing.context.SpawnContext, settings: WorkerSettings) -> None:
         self.pipe, child_end = context.Pipe()
-        self.process = context.Process(target=worker_main, args=(settings, child_end), daemon=False)
+        self.process = context.Process(target=worker_main, args=(settings, child_end))
         self.process.start()
         child_end.close()  # the worker's copy is the only one left: its death closes the pipe
         assert self.process.pid is not None
