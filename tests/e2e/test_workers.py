@@ -18,7 +18,7 @@ from ledgerd.client import LedgerdClient
 from ledgerd.server.domain import limits
 from ledgerd.server.store import background_lock
 from ledgerd.server.store.pool import create_pool
-from ledgerd.v1 import hold_pb2
+from ledgerd.v1 import hold_pb2, ledger_pb2
 
 from .ledger_helpers import (
     DEBIT_NORMAL,
@@ -52,6 +52,18 @@ async def serve_workers(count: int, database_url: str) -> Served:
     )
 
 
+async def card_program(
+    client: LedgerdClient, *, funds: int
+) -> tuple[ledger_pb2.LedgerAccount, ledger_pb2.LedgerAccount]:
+    """A wallet funded with `funds` and the settlement account its holds go to."""
+    ledger = await create_ledger(client, "Card program")
+    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+    wallet = await create_account(client, ledger.id, "Wallet")
+    settlement = await create_account(client, ledger.id, "Settlement", normal_balance=DEBIT_NORMAL)
+    await create_transaction(client, transfer(cash.id, wallet.id, funds, status=POSTED))
+    return wallet, settlement
+
+
 def worker_pids(served: Served) -> list[int]:
     return [int(pid) for pid in WORKER_SERVING.findall(served.output())]
 
@@ -65,11 +77,7 @@ async def test_a_thousand_holds_on_one_wallet_through_two_workers_approve_exactl
         clients = [LedgerdClient(served.address, api_key, options=OWN_CONNECTION) for _ in range(CHANNELS)]
         try:
             client = clients[0]
-            ledger = await create_ledger(client, "Card program")
-            cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
-            wallet = await create_account(client, ledger.id, "Wallet")
-            settlement = await create_account(client, ledger.id, "Settlement", normal_balance=DEBIT_NORMAL)
-            await create_transaction(client, transfer(cash.id, wallet.id, 500 * 100, status=POSTED))
+            wallet, settlement = await card_program(client, funds=500 * 100)
             answers = await asyncio.gather(
                 *(
                     clients[n % CHANNELS].holds.PlaceHold(
@@ -145,11 +153,7 @@ async def test_one_worker_holds_the_expirer_lock_and_another_takes_over_when_it_
 
         # The successor runs the expirer: a hold that comes due now is released.
         async with LedgerdClient(served.address, key) as client:
-            ledger = await create_ledger(client)
-            cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
-            wallet = await create_account(client, ledger.id, "Wallet")
-            settlement = await create_account(client, ledger.id, "Settlement", normal_balance=DEBIT_NORMAL)
-            await create_transaction(client, transfer(cash.id, wallet.id, 100, status=POSTED))
+            wallet, settlement = await card_program(client, funds=100)
             placed = await client.holds.PlaceHold(
                 hold_pb2.PlaceHoldRequest(
                     ledger_account_id=wallet.id, counter_ledger_account_id=settlement.id, amount=100, timeout_seconds=1
@@ -172,6 +176,15 @@ async def test_one_worker_holds_the_expirer_lock_and_another_takes_over_when_it_
         await pool.close()
         code = await served.stop()
     assert code == 0, served.output()
+
+
+async def test_workers_stop_when_their_parent_is_killed(database_url: str) -> None:
+    served = await serve_workers(2, database_url)
+    served.process.send_signal(signal.SIGKILL)
+    # stop() returns once everything writing to the output has ended: the workers too.
+    assert await served.stop() == -signal.SIGKILL
+    stopped = {int(pid) for pid, _ in WORKER_STOPPED.findall(served.output())}
+    assert stopped == set(worker_pids(served)), served.output()
 
 
 @pytest.mark.parametrize("workers", ["0", str(limits.workers_max + 1), "two"])

@@ -99,7 +99,8 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
     holds = HoldsUseCases(pool, coalescer)
     counter = CallCounter()
     server = grpc.aio.server(
-        # ErrorInterceptor is outermost so that whatever the inner layers raise leaves as a status.
+        # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
+        # status; the counter before it raises nothing.
         interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),
