@@ -5,6 +5,7 @@ end); otherwise an embedded PostgreSQL is started in a temporary folder."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -27,20 +28,39 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not server_url:
         yield start_embedded(Path(tmp_path_factory.mktemp("pgdata")))
         return
-    name = f"ledgerd_test_{uuid.uuid4().hex[:12]}"
-    import asyncio
+    name = new_database_name()
+    asyncio.run(admin(server_url, f'CREATE DATABASE "{name}"'))
+    yield sibling_url(server_url, name)
+    asyncio.run(admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(server_url)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base, _, query = server_url.partition("?")
-    yield base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+@pytest.fixture
+async def own_database_url(database_url: str) -> AsyncIterator[str]:
+    """A fresh database beside the session's (created through it, dropped after the test), for a
+    test whose servers must be the only ones on their database: on the session's, the session's own
+    server is one more."""
+    name = new_database_name()
+    await admin(database_url, f'CREATE DATABASE "{name}"')
+    yield sibling_url(database_url, name)
+    await admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def new_database_name() -> str:
+    return f"ledgerd_test_{uuid.uuid4().hex[:12]}"
+
+
+def sibling_url(url: str, name: str) -> str:
+    """`url` naming database `name` instead of its own."""
+    base, _, query = url.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+
+
+async def admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
 from pathlib import Path
 
 import asyncpg
@@ -16,7 +14,6 @@ from ledgerd.v1 import ledger_pb2
 
 from .ledger_helpers import (
     DEBIT_NORMAL,
-    LEDGERD,
     POSTED,
     create_account,
     create_ledger,
@@ -24,6 +21,7 @@ from .ledger_helpers import (
     run_ledgerd,
     transfer,
 )
+from .serving_helpers import Served
 
 
 async def test_keys_create_prints_a_working_key_on_the_last_line(database_url: str, target: str) -> None:
@@ -65,31 +63,14 @@ async def test_verify_passes_on_a_sound_ledger_and_names_a_tampered_balance(
 async def test_serve_without_database_url_starts_embedded_postgres_and_prints_a_key(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["LEDGERD_DATA_DIR"] = str(tmp_path / "pgdata")
-    process = await asyncio.create_subprocess_exec(
-        LEDGERD,
-        "serve",
-        "--address",
-        "127.0.0.1:0",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert process.stdout is not None
+    served = await Served.start("--address", "127.0.0.1:0", env=env, cwd=tmp_path)
     try:
-        lines: list[str] = []
-        while not lines or not lines[-1].startswith("ledgerd serving on "):
-            line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-            assert line, f"ledgerd serve exited early: {lines}"
-            lines.append(line.decode().strip())
-        key = next(line for line in lines if line.startswith("ldg_"))
-        address = lines[-1].removeprefix("ledgerd serving on ")
-        async with grpc.aio.insecure_channel(address) as channel:
+        key = await served.line("ldg_")
+        async with grpc.aio.insecure_channel(served.address) as channel:
             health = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
             assert health.status == health_pb2.HealthCheckResponse.SERVING
-        async with LedgerdClient(address, key) as client:
+        async with LedgerdClient(served.address, key) as client:
             ledger = await create_ledger(client, "First")
             assert ledger.name == "First"
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+        assert await served.stop() == 0, served.output()

@@ -271,7 +271,7 @@ async def test_a_watcher_on_one_server_sees_what_another_server_writes(
     cash, wallet = await book(client)
     monitor = await create_monitor(client, wallet, alert_condition=below(0))
     other_pool = await create_pool(database_url, min_size=2, max_size=5)
-    other_server = await start_server(other_pool, "127.0.0.1:0", expire_holds=False)
+    other_server = await start_server(other_pool, "127.0.0.1:0", background=False)
     try:
         stream = watch(client, wallet)
         await take(stream, 1)

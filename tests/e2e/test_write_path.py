@@ -168,7 +168,7 @@ async def test_concurrent_holds_through_two_servers_keep_the_shared_account_exac
     wallet, settlement, cash = await card_program(client, funds=10_000)
     wallets = [wallet, *[await another_wallet(client, wallet, cash, 10_000) for _ in range(3)]]
     other_pool = await create_pool(database_url, min_size=2, max_size=10)
-    other_server = await start_server(other_pool, "127.0.0.1:0", expire_holds=False)
+    other_server = await start_server(other_pool, "127.0.0.1:0", background=False)
     other_client = LedgerdClient(f"127.0.0.1:{other_server.port}", api_key)
     try:
         requests = [place(wallets[i % len(wallets)], settlement, 7) for i in range(400)]

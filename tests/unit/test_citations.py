@@ -20,17 +20,6 @@ OUTSIDE_NAMES = re.compile(r"(?<![\w.-])(?:[\w./-]*/)?(?:design|api|style)\.md\b
 OUTSIDE_FOLDERS = re.compile(r"(?<![\w.-])(?:[\w./-]*/)?(?:shared|seeds|reference)/[\w./-]*", re.IGNORECASE)
 URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
-# Known and temporary: files another engineer is changing with the write path, left to them to
-# re-point. Each entry must still offend; once a file is fixed, remove it, until the set is empty.
-# hold.proto's PlaceHolds comment (and so the generated hold_pb2_grpc.py, after
-# `python protos/generate.py`) should cite docs/api.md; store/transactions.py's
-# lock_ledger_accounts docstring docs/design.md ("Concurrency design").
-KNOWN_OFFENDERS = {
-    "protos/ledgerd/v1/hold.proto",
-    "clients/ledgerd/v1/hold_pb2_grpc.py",
-    "server/ledgerd/server/store/transactions.py",
-}
-
 # For a tree that is not a git checkout: what .gitignore keeps out of the repository.
 UNTRACKED_FOLDERS = {
     ".git",
@@ -93,10 +82,7 @@ def test_no_tracked_file_cites_a_document_outside_the_repository() -> None:
         for path in files
         if path.is_file() and (mentions := outside_mentions(path))
     }
-    unexpected = {name: mentions for name, mentions in offenders.items() if name not in KNOWN_OFFENDERS}
-    assert unexpected == {}, f"cite docs/ instead (docs/design.md, docs/api.md, ...): {unexpected}"
-    fixed = sorted(KNOWN_OFFENDERS - offenders.keys())
-    assert fixed == [], f"no longer cite outside documents: remove them from KNOWN_OFFENDERS: {fixed}"
+    assert offenders == {}, f"cite docs/ instead (docs/design.md, docs/api.md, ...): {offenders}"
 
 
 def test_the_check_finds_outside_paths_and_accepts_repository_ones(tmp_path: Path) -> None:

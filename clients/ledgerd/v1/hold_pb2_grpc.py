@@ -140,7 +140,7 @@ class HoldServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PlaceHolds(self, request_iterator, context):
-        """Many PlaceHold calls over one stream (API.md fixes its messages as PlaceHoldRequest ->
+        """Many PlaceHold calls over one stream (docs/api.md fixes its messages as PlaceHoldRequest ->
         PlaceHoldResponse). Each answer carries its request's idempotency_key and external_id, and
         answers may come in another order than the requests. A refused request (bad input, unknown
         account) is answered with `error` set; the stream goes on.

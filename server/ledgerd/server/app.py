@@ -21,6 +21,7 @@ from ledgerd.server.core.balances import BalancesUseCases
 from ledgerd.server.core.categories import CategoriesUseCases
 from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.events import EventsUseCases
+from ledgerd.server.core.exclusive import run_exclusively
 from ledgerd.server.core.expirer import run_expirer
 from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.holds import HoldsUseCases
@@ -30,6 +31,7 @@ from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
+from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.v1 import (
     balance_pb2,
@@ -66,34 +68,46 @@ class RunningServer:
     port: int
     health: health.aio.HealthServicer
     holds: HoldsUseCases
-    expirer: asyncio.Task[None] | None
+    background: asyncio.Task[None] | None
     feed: BalanceFeed
-    sweeper: asyncio.Task[None]
+    counter: CallCounter
+
+    @property
+    def calls(self) -> int:
+        """Calls answered so far (a stream counts once)."""
+        return self.counter.calls
 
     async def stop(self, grace_seconds: float = shutdown_grace_seconds) -> None:
         # Tell load balancers first, then let calls in flight finish.
         await self.health.enter_graceful_shutdown()
-        if self.expirer is not None:
-            self.expirer.cancel()
-        self.sweeper.cancel()
+        if self.background is not None:
+            self.background.cancel()
+            # Awaited so that the background lock's connection is closed before the pool is.
+            await asyncio.gather(self.background, return_exceptions=True)
         await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
         await self.server.stop(grace_seconds)
 
 
-async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool = True) -> RunningServer:
-    """Serves on `address` ("host:port"; port 0 picks a free one) until stopped; with
-    `expire_holds`, also runs the hold expirer."""
+async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = True) -> RunningServer:
+    """Serves on `address` ("host:port"; port 0 picks a free one) until stopped; with `background`,
+    also takes part in the background rounds (the hold expirer and the idempotency key sweeper),
+    which one process of all those on the database runs at a time (core/exclusive.py)."""
     ledgers = LedgersUseCases(pool)
     categories = CategoriesUseCases(pool)
     history = HistoryUseCases(ledgers)
     coalescer = Coalescer(pool)
     holds = HoldsUseCases(pool, coalescer)
+    counter = CallCounter()
     server = grpc.aio.server(
-        # ErrorInterceptor is outermost so that whatever the inner layers raise leaves as a status.
-        interceptors=[ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
+        # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
+        # status; the counter before it raises nothing.
+        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),
+            # Several processes on one port (`serve --workers N`): the kernel spreads connections
+            # over them. gRPC's default on Linux already; stated because the workers rely on it.
+            ("grpc.so_reuseport", 1),
         ],
     )
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerService(ledgers, categories, history), server)
@@ -116,6 +130,9 @@ async def start_server(pool: asyncpg.Pool, address: str, *, expire_holds: bool =
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    expirer = asyncio.create_task(run_expirer(holds)) if expire_holds else None
-    sweeper = asyncio.create_task(run_sweeper(pool))
-    return RunningServer(server, port, health_servicer, holds, expirer, feed, sweeper)
+    rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
+    return RunningServer(server, port, health_servicer, holds, rounds, feed, counter)
+
+
+async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:
+    await asyncio.gather(run_expirer(holds), run_sweeper(pool))

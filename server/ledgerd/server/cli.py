@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
-import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -15,12 +13,16 @@ import asyncpg
 import uvloop
 
 import ledgerd.adapters
-from ledgerd.server.app import start_server
 from ledgerd.server.core import api_keys
 from ledgerd.server.core.verify import verify
+from ledgerd.server.domain import limits
+from ledgerd.server.logs import configure_logging
+from ledgerd.server.serving import serve_until_stopped
 from ledgerd.server.store.embedded import database_url
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
+from ledgerd.server.supervisor import run_workers
+from ledgerd.server.workers import WorkerSettings
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 # The organization of the key printed at the first start, so a new user can call at once.
@@ -29,8 +31,8 @@ FIRST_ORGANIZATION = "default"
 log = logging.getLogger("ledgerd")
 
 
-async def _migrated_pool(**options: int) -> asyncpg.Pool:
-    pool = await create_pool(database_url(), **options)
+async def _migrated_pool(url: str | None = None, **options: Any) -> asyncpg.Pool:
+    pool = await create_pool(url or database_url(), **options)
     async with pool.acquire() as connection:
         for migration in await apply_migrations(connection):
             log.info("applied migration %04d_%s", migration.version, migration.name)
@@ -38,29 +40,29 @@ async def _migrated_pool(**options: int) -> asyncpg.Pool:
 
 
 async def serve(arguments: argparse.Namespace) -> int:
-    pool = await _migrated_pool(max_size=arguments.pool_size)
+    """Migrations and the first key once; then this process serves, or, with several workers, it
+    supervises them, each serving with its own pool."""
+    url = database_url()
+    alone = arguments.workers == 1
+    pool = await _migrated_pool(url, **({"max_size": arguments.pool_size} if alone else {"min_size": 1, "max_size": 1}))
     try:
-        if not await api_keys.has_api_keys(pool):
-            _, key = await api_keys.create_api_key(pool, FIRST_ORGANIZATION)
-            print(
-                f"No API key existed: created one for organization {FIRST_ORGANIZATION!r} "
-                "(shown once; send it as 'authorization: Bearer <key>'):",
-                flush=True,
-            )
-            print(key, flush=True)
-        running = await start_server(pool, arguments.address)
-        host = arguments.address.rpartition(":")[0]
-        print(f"ledgerd serving on {host}:{running.port}", flush=True)
-        stopping = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signal_number, stopping.set)
-        await stopping.wait()
-        print("ledgerd stopping", flush=True)
-        await running.stop()
+        await _create_first_key(pool)
+        if alone:
+            return await serve_until_stopped(pool, arguments.address)
     finally:
         await pool.close()
-    return 0
+    return await run_workers(WorkerSettings(url, arguments.address, arguments.pool_size), arguments.workers)
+
+
+async def _create_first_key(pool: asyncpg.Pool) -> None:
+    if not await api_keys.has_api_keys(pool):
+        _, key = await api_keys.create_api_key(pool, FIRST_ORGANIZATION)
+        print(
+            f"No API key existed: created one for organization {FIRST_ORGANIZATION!r} "
+            "(shown once; send it as 'authorization: Bearer <key>'):",
+            flush=True,
+        )
+        print(key, flush=True)
 
 
 async def migrate(arguments: argparse.Namespace) -> int:
@@ -95,12 +97,40 @@ async def verify_command(arguments: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def bounded(low: int, high: int, limit_names: str) -> Callable[[str], int]:
+    """An argparse type: an integer in low..high, else a usage error naming the limits."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be in {low}..{high} ({limit_names} in domain/limits.py), got {value}"
+            )
+        return value
+
+    return parse
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="ledgerd", description="A double-entry ledger database served over gRPC.")
     commands = top.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="serve gRPC (DATABASE_URL, else the embedded PostgreSQL)")
     serve_parser.add_argument("--address", default=DEFAULT_ADDRESS, help=f"HOST:PORT (default {DEFAULT_ADDRESS})")
-    serve_parser.add_argument("--pool-size", type=int, default=20, help="database connections (default 20)")
+    serve_parser.add_argument(
+        "--pool-size",
+        type=bounded(limits.pool_size_min, limits.pool_size_max, "pool_size_min..pool_size_max"),
+        default=20,
+        help="database connections per process (default 20)",
+    )
+    serve_parser.add_argument(
+        "--workers",
+        type=bounded(1, limits.workers_max, "workers_max"),
+        default=1,
+        help=f"server processes on the one address, SO_REUSEPORT (default 1, at most {limits.workers_max})",
+    )
     serve_parser.set_defaults(run=serve)
     commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=migrate)
     keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
@@ -118,9 +148,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The embedded PostgreSQL narrates every command it runs; its warnings are enough.
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    configure_logging()
     run: Callable[[argparse.Namespace], Coroutine[Any, Any, int]] = arguments.run
     return uvloop.run(run(arguments))
 

@@ -34,6 +34,9 @@ optimistic_write_attempts_max = 2
 # The expirer: holds released per database transaction, and how often it looks.
 holds_per_expiry_batch_max = 100
 hold_expiry_interval_seconds = 1.0
+# The background rounds (expirer and sweeper) run in one process per database, the holder of an
+# advisory lock (core/exclusive.py); how often the others try to take it: the bound on a takeover.
+background_lock_interval_seconds = hold_expiry_interval_seconds
 
 # Event handlers: a template string, the variables of a handler, the custom data of an event (as
 # JSON, and its values), and the compiled handlers a server process keeps.
@@ -54,6 +57,14 @@ statement_entries_max = 5000
 idempotency_key_retention_seconds = 24 * 3600
 idempotency_keys_per_sweep_max = 1000
 idempotency_sweep_interval_seconds = 60.0
+
+# `ledgerd serve`: server processes on one address (--workers; each is a whole server with its own
+# pool, so N times --pool-size connections must fit the database's max_connections: the bound stops a
+# typo, it is no tuning advice), and connections per process (--pool-size: the background lock or a
+# watch feed keeps one out of the pool while held, and the calls need at least one more).
+workers_max = 32
+pool_size_min = 2
+pool_size_max = 1000
 
 page_size_default = 25
 page_size_max = 1000

@@ -35,7 +35,13 @@ async def _reset(connection: asyncpg.Connection) -> None:
         await connection.reset()
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20, **options: Any) -> asyncpg.Pool:
+# How the server's sessions are named in pg_stat_activity (a worker of `serve --workers` adds its pid).
+APPLICATION_NAME = "ledgerd"
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 2, max_size: int = 20, application_name: str = APPLICATION_NAME, **options: Any
+) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         dsn,
         min_size=min_size,
@@ -50,6 +56,7 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20, **opti
             # entries. Short OLTP statements never gain from parallel workers or JIT.
             "max_parallel_workers_per_gather": "0",
             "jit": "off",
+            "application_name": application_name,
         },
         **options,
     )
