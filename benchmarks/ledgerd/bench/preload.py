@@ -10,26 +10,36 @@ written for them, so that `ledgerd verify` passes afterwards (store/verify.py):
 - ledger_accounts: the final balances and lock_version, in the same database transaction.
 
 Through the API this took hours for 10M entries (about 400 transactions/s); COPY takes minutes
-(benchmarks/README.md). Ids are sequential within a run (a random 64-bit prefix, then a counter),
-so the primary keys grow at their right edge and the entries of a transaction sort debit first.
+(benchmarks/README.md). Where the time goes: PostgreSQL's index insertions (about 11 µs of a
+backend per row, measured) more than Python's rows (about 7 µs per row). So the four tables are
+COPYed at once, each over a connection of its own, fed chunk by chunk by one generator: four
+backends share the cores while Python makes the next rows. Being in four database transactions,
+the COPYs skip the foreign-key triggers (session_replication_role = replica, which needs a
+superuser): every id they name is made here, in the same load, and committed with it. Ids are
+sequential within a run (a random prefix, then a counter), so the primary keys grow at their right
+edge and the two entries of a transfer sort debit first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from ledgerd.bench.setup import Chart
 
-# Transfers per COPY round: the rows of one round are built in memory, then sent table by table.
-transfers_per_chunk = 50_000
+# Transfers per chunk of rows handed to the COPYs: small, since making a chunk holds up the event
+# loop (about 20 µs per transfer), and chunks waiting for their COPY, per table.
+transfers_per_chunk = 1000
+chunks_queued_max = 8
 # The history's pace: one transfer per second, ending at the load's start.
 history_spacing = timedelta(seconds=1)
 TRANSACTION_COLUMNS = (
@@ -72,14 +82,15 @@ class Account:
 
 @dataclass
 class Ids:
-    """Sequential UUIDs under a random prefix: distinct from every other id, in creation order."""
+    """Sequential UUIDs under a random 80-bit prefix: distinct from every other id, in creation
+    order (PostgreSQL orders uuids bytewise), made as text (the rows and the JSON both need it)."""
 
-    prefix: int = field(default_factory=lambda: random.getrandbits(64) << 64)
+    prefix: str = field(default_factory=lambda: str(uuid.uuid4())[:24])
     next: int = 0
 
     def take(self) -> str:
         self.next += 1
-        return str(uuid.UUID(int=self.prefix | self.next))
+        return f"{self.prefix}{self.next:012x}"
 
 
 @dataclass
@@ -155,6 +166,63 @@ async def _zone(connection: asyncpg.Connection) -> ZoneInfo:
 
 
 @dataclass(frozen=True)
+class Table:
+    name: str
+    columns: Sequence[str]
+    rows: Callable[[Chunk], list[tuple[object, ...]]]  # its rows of a chunk
+
+
+TABLES = (
+    Table("ledger_transactions", TRANSACTION_COLUMNS, attrgetter("transactions")),
+    Table("ledger_entries", ENTRY_COLUMNS, attrgetter("entries")),
+    Table("ledger_account_versions", ACCOUNT_VERSION_COLUMNS, attrgetter("account_versions")),
+    Table("ledger_transaction_versions", TRANSACTION_VERSION_COLUMNS, attrgetter("transaction_versions")),
+)
+
+
+async def _drained(queue: asyncio.Queue[list[tuple[object, ...]] | None]) -> AsyncIterator[tuple[object, ...]]:
+    while (rows := await queue.get()) is not None:
+        for row in rows:
+            yield row
+
+
+async def _copy_all(
+    database_url: str, history: History, transfers: int, ending: datetime, finish: Callable[[], Awaitable[None]]
+) -> None:
+    """The history's rows COPYed into the four tables at once, one connection and database
+    transaction each; `finish` (the accounts' update) runs once they are all written, then they
+    commit. On a failure nothing is committed: closing a connection rolls its transaction back."""
+    connections = [await asyncpg.connect(database_url) for _ in TABLES]
+    transactions = [connection.transaction() for connection in connections]
+    queues: list[asyncio.Queue[list[tuple[object, ...]] | None]] = [asyncio.Queue(chunks_queued_max) for _ in TABLES]
+    try:
+        for connection, transaction in zip(connections, transactions, strict=True):
+            await transaction.start()
+            await connection.execute("SET LOCAL session_replication_role = replica")
+
+        async def produce() -> None:
+            for chunk in history.chunks(transfers, ending):
+                for table, queue in zip(TABLES, queues, strict=True):
+                    await queue.put(table.rows(chunk))
+            for queue in queues:
+                await queue.put(None)
+
+        await asyncio.gather(
+            produce(),
+            *(
+                connection.copy_records_to_table(table.name, records=_drained(queue), columns=table.columns)
+                for connection, table, queue in zip(connections, TABLES, queues, strict=True)
+            ),
+        )
+        await finish()
+        for transaction in transactions:
+            await transaction.commit()
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+@dataclass(frozen=True)
 class Preloaded:
     entries: int
     seconds: float
@@ -162,7 +230,7 @@ class Preloaded:
 
 async def preload(database_url: str, chart: Chart, entries: int) -> Preloaded:
     """`entries` entries of history (rounded down to whole transfers) on the chart's wallets (the
-    cash account as the other side when there is one wallet), in one database transaction."""
+    cash account as the other side when there is one wallet), committed together."""
     started = time.monotonic()
     transfers = entries // 2
     connection = await asyncpg.connect(database_url)
@@ -176,31 +244,22 @@ async def preload(database_url: str, chart: Chart, entries: int) -> Preloaded:
             )
             accounts = [Account(*row) for row in rows]
             history = History(chart.ledger_id, accounts, await _zone(connection))
-            ending = datetime.now(UTC).replace(microsecond=0)
-            for chunk in history.chunks(transfers, ending):
-                await connection.copy_records_to_table(
-                    "ledger_transactions", records=chunk.transactions, columns=TRANSACTION_COLUMNS
+
+            async def finish() -> None:
+                """The accounts' final state, once every row is written."""
+                await connection.execute(
+                    """UPDATE ledger_accounts a SET lock_version = s.lock_version, posted_credits = s.posted_credits,
+                           posted_debits = s.posted_debits, updated_at = now()
+                       FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[])
+                           AS s (id, lock_version, posted_credits, posted_debits)
+                       WHERE a.id = s.id""",
+                    [a.id for a in accounts],
+                    [a.lock_version for a in accounts],
+                    [a.posted_credits for a in accounts],
+                    [a.posted_debits for a in accounts],
                 )
-                await connection.copy_records_to_table("ledger_entries", records=chunk.entries, columns=ENTRY_COLUMNS)
-                await connection.copy_records_to_table(
-                    "ledger_account_versions", records=chunk.account_versions, columns=ACCOUNT_VERSION_COLUMNS
-                )
-                await connection.copy_records_to_table(
-                    "ledger_transaction_versions",
-                    records=chunk.transaction_versions,
-                    columns=TRANSACTION_VERSION_COLUMNS,
-                )
-            await connection.execute(
-                """UPDATE ledger_accounts a SET lock_version = s.lock_version, posted_credits = s.posted_credits,
-                       posted_debits = s.posted_debits, updated_at = now()
-                   FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[])
-                       AS s (id, lock_version, posted_credits, posted_debits)
-                   WHERE a.id = s.id""",
-                [a.id for a in accounts],
-                [a.lock_version for a in accounts],
-                [a.posted_credits for a in accounts],
-                [a.posted_debits for a in accounts],
-            )
+
+            await _copy_all(database_url, history, transfers, datetime.now(UTC).replace(microsecond=0), finish)
     finally:
         await connection.close()
     return Preloaded(2 * transfers, time.monotonic() - started)
