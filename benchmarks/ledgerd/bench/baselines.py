@@ -11,11 +11,13 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from ledgerd.bench import cpu
 from ledgerd.bench.setup import Chart
 from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.holds import HoldsUseCases, PlaceHold
@@ -42,12 +44,21 @@ def with_database(url: str, name: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
 
 
-async def tpcb_tps(database_url: str, clients: int, seconds: float) -> float:
+@dataclass(frozen=True)
+class Tpcb:
+    tps: float
+    # PostgreSQL's CPU (every process of the server) per TPC-B transaction; None when the
+    # server's processes are not visible from here.
+    postgres_cpu_us_per_tpcb: float | None
+
+
+async def tpcb(database_url: str, clients: int, seconds: float) -> Tpcb:
     """pgbench's TPC-B-like script for `seconds` on a scratch database of the same server."""
     admin = await asyncpg.connect(database_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{TPCB_DATABASE}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{TPCB_DATABASE}"')
+        meter = cpu.Meter({"postgres": await cpu.postmaster(admin)})
     finally:
         await admin.close()
     target = with_database(database_url, TPCB_DATABASE)
@@ -55,6 +66,7 @@ async def tpcb_tps(database_url: str, clients: int, seconds: float) -> float:
     await asyncio.to_thread(
         subprocess.run, [binary, "-i", "-q", "-s", str(tpcb_scale), target], capture_output=True, check=True
     )
+    meter.start()
     result = await asyncio.to_thread(
         subprocess.run,
         [binary, "-n", "-c", str(min(clients, tpcb_clients_max)), "-j", "2", "-T", str(max(1, round(seconds))), target],
@@ -62,15 +74,17 @@ async def tpcb_tps(database_url: str, clients: int, seconds: float) -> float:
         text=True,
         check=True,
     )
+    spent = meter.stop()
     match = re.search(r"tps = ([0-9.]+)", result.stdout)
-    if match is None:
+    processed = re.search(r"number of transactions actually processed: ([0-9]+)", result.stdout)
+    if match is None or processed is None:
         raise RuntimeError(f"pgbench printed no tps:\n{result.stdout}{result.stderr}")
     admin = await asyncpg.connect(database_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{TPCB_DATABASE}" WITH (FORCE)')
     finally:
         await admin.close()
-    return float(match.group(1))
+    return Tpcb(float(match.group(1)), cpu.per_unit_us(spent, int(processed.group(1))).get("postgres"))
 
 
 async def sql_floor(

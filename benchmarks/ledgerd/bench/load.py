@@ -1,5 +1,7 @@
 """The load: concurrent requesters issuing a scenario's operation mix over the real gRPC API for a
-fixed time, each operation's latency recorded in an HDR histogram, overall and per second."""
+fixed time, each operation's latency recorded in an HDR histogram, overall and per second.
+Closed loop (each requester sends its next request when its last is answered) or, with a rate,
+open loop (ledgerd.bench.pacing)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import random
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +19,10 @@ import grpc
 import uvloop
 from hdrh.histogram import HdrHistogram
 
+from ledgerd.bench import cpu, pacing
 from ledgerd.bench.setup import TRANSFER_EVENT, Chart
 from ledgerd.client import LedgerdClient
+from ledgerd.server.app import message_bytes_max
 from ledgerd.v1 import balance_pb2, common_pb2, event_pb2, hold_pb2, transaction_pb2
 
 # Latencies are recorded in microseconds, from 1 µs to 60 s, to 3 significant digits.
@@ -33,6 +37,16 @@ MIXES = {
     "events": {"event": 100},
 }
 OPERATIONS = ("place", "increase", "capture", "release", "balances", "transfer", "event")
+# --mode batch: PlaceHoldBatch calls only. Its holds are not captured or released (a batch of a
+# thousand would need a thousand more calls): the mode measures placing, nothing else.
+BATCH_MIX = {"place_batch": 1}
+
+
+def connect(targets: list[str], api_key: str) -> list[LedgerdClient]:
+    """One client (one channel) per server; messages as large as the server takes, for
+    PlaceHoldBatch's requests and answers of up to holds_per_place_batch_max holds."""
+    sizes = [(f"grpc.max_{way}_message_length", message_bytes_max) for way in ("receive", "send")]
+    return [LedgerdClient(target, api_key, options=sizes) for target in targets]
 
 
 def histogram() -> HdrHistogram:
@@ -54,10 +68,14 @@ class Recorder:
     operations: Counter[str] = field(default_factory=Counter)
     holds: int = 0
     declined: int = 0
+    # Open loop: requests due when every requester was busy, not sent (pacing.py).
+    dropped: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     acknowledged_holds: list[str] = field(default_factory=list)
+    # CPU seconds per process group (cpu.Meter) over the load window, summed across processes.
+    cpu_seconds: Counter[str] = field(default_factory=Counter)
 
-    def record(self, operation: str, latency_seconds: float, *, hold_id: str | None = None) -> None:
+    def record(self, operation: str, latency_seconds: float, *, hold_ids: Sequence[str] = ()) -> None:
         microseconds = min(max(1, int(latency_seconds * 1e6)), LATENCY_US_MAX)
         self.latency.record_value(microseconds)
         second = int(time.monotonic() - self.started)
@@ -66,10 +84,9 @@ class Recorder:
         self.seconds[second].operations += 1
         self.seconds[second].latency.record_value(microseconds)
         self.operations[operation] += 1
-        if hold_id:
-            self.holds += 1
-            self.seconds[second].holds += 1
-            self.acknowledged_holds.append(hold_id)
+        self.holds += len(hold_ids)
+        self.seconds[second].holds += len(hold_ids)
+        self.acknowledged_holds.extend(hold_ids)
 
     def to_wire(self) -> dict[str, Any]:
         """What another process needs to absorb this recording (histograms in HDR's own encoding)."""
@@ -79,8 +96,10 @@ class Recorder:
             "operations": dict(self.operations),
             "holds": self.holds,
             "declined": self.declined,
+            "dropped": self.dropped,
             "errors": dict(self.errors),
             "acknowledged_holds": self.acknowledged_holds,
+            "cpu_seconds": dict(self.cpu_seconds),
         }
 
     def absorb(self, wire: dict[str, Any]) -> None:
@@ -95,8 +114,10 @@ class Recorder:
         self.operations.update(wire["operations"])
         self.holds += wire["holds"]
         self.declined += wire["declined"]
+        self.dropped += wire["dropped"]
         self.errors.update(wire["errors"])
         self.acknowledged_holds.extend(wire["acknowledged_holds"])
+        self.cpu_seconds.update(wire["cpu_seconds"])
 
 
 class HoldStream:
@@ -152,6 +173,7 @@ class Requester:
     recorder: Recorder
     stream: HoldStream | None
     seed: int
+    batch_size: int = 0  # PlaceHoldRequests per place_batch call
     open_holds: deque[tuple[str, int]] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
@@ -160,32 +182,58 @@ class Requester:
         self.weights = list(self.mix.values())
 
     async def run(self, deadline: float) -> None:
+        """Closed loop: one operation after another until `deadline`."""
         while time.monotonic() < deadline:
-            operation = self.random.choices(self.choices, self.weights)[0]
-            if operation in ("capture", "release", "increase") and not self.open_holds:
-                operation = "place"
-            started = time.monotonic()
-            try:
-                hold_id = await getattr(self, operation)()
-            except (grpc.aio.AioRpcError, StreamItemError) as error:
-                code = error.code() if isinstance(error, grpc.aio.AioRpcError) else error.code
-                self.recorder.errors[str(code)] += 1
-                continue
-            self.recorder.record(operation, time.monotonic() - started, hold_id=hold_id)
+            await self.once(time.monotonic())
 
-    async def place(self) -> str | None:
-        request = hold_pb2.PlaceHoldRequest(
+    async def once(self, started: float) -> None:
+        """One operation of the mix, its latency counted from `started` (in open loop, the
+        instant it was due, so that time spent waiting to be sent shows)."""
+        operation = self.random.choices(self.choices, self.weights)[0]
+        if operation in ("capture", "release", "increase") and not self.open_holds:
+            operation = "place"
+        try:
+            holds = await getattr(self, operation)()
+        except (grpc.aio.AioRpcError, StreamItemError) as error:
+            code = error.code() if isinstance(error, grpc.aio.AioRpcError) else error.code
+            self.recorder.errors[str(code)] += 1
+            return
+        self.recorder.record(operation, time.monotonic() - started, hold_ids=holds or ())
+
+    def hold_request(self) -> hold_pb2.PlaceHoldRequest:
+        return hold_pb2.PlaceHoldRequest(
             ledger_account_id=self.random.choice(self.wallets),
             counter_ledger_account_id=self.chart.settlement,
             amount=self.random.randint(100, 10_000),
             idempotency_key=uuid.uuid4().hex,
         )
-        answer = await (self.stream.place(request) if self.stream else self.client.holds.PlaceHold(request))
+
+    def approved(self, answer: hold_pb2.PlaceHoldResponse) -> bool:
         if answer.decision != hold_pb2.HOLD_DECISION_APPROVED:
             self.recorder.declined += 1
-            return None
+            return False
+        return True
+
+    async def place(self) -> list[str]:
+        request = self.hold_request()
+        answer = await (self.stream.place(request) if self.stream else self.client.holds.PlaceHold(request))
+        if not self.approved(answer):
+            return []
         self.open_holds.append((answer.hold.id, answer.hold.amount))
-        return str(answer.hold.id)
+        return [str(answer.hold.id)]
+
+    async def place_batch(self) -> list[str]:
+        """One PlaceHoldBatch call of `batch_size` holds; an item refused with an error counts
+        under its code, as a refused unary call would."""
+        requests = [self.hold_request() for _ in range(self.batch_size)]
+        answer = await self.client.holds.PlaceHoldBatch(hold_pb2.PlaceHoldBatchRequest(requests=requests))
+        held = []
+        for result in answer.results:
+            if result.HasField("error"):
+                self.recorder.errors[str(result.error.code)] += 1
+            elif self.approved(result.response):
+                held.append(str(result.response.hold.id))
+        return held
 
     async def increase(self) -> None:
         hold_id, amount = self.open_holds[0]
@@ -241,63 +289,70 @@ class Requester:
         )
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What one client process drives (picklable: it crosses to --client-processes workers)."""
+
+    chart: Chart
+    wallets: list[str]
+    mix: dict[str, int]
+    requesters: int
+    streams: int
+    seconds: float
+    batch_size: int = 0
+    # Open loop: requests per second offered by this process, and its first request's delay
+    # after `started` (the processes' requests interleave); None: closed loop.
+    rate: float | None = None
+    phase: float = 0.0
+    # A time.monotonic() instant (the same clock in every process of the machine) to start at,
+    # so that several client processes load the server over the same seconds.
+    started: float | None = None
+
+
 async def drive(
     clients: list[LedgerdClient],
-    chart: Chart,
-    wallets: list[str],
-    mix: dict[str, int],
-    *,
-    requesters: int,
-    streams: int,
-    seconds: float,
+    plan: Plan,
+    meter: cpu.Meter,
     progress: Callable[[Recorder, float], Awaitable[None]] | None = None,
-    started: float | None = None,
 ) -> Recorder:
-    """Runs `requesters` requesters for `seconds`, over the clients in turn; with `streams` > 0,
-    PlaceHold goes over that many PlaceHolds streams, shared by the requesters. With `started` (a
-    time.monotonic() instant, the same clock in every process of the machine), waits for it, so
-    that several client processes load the server over the same seconds."""
-    if started is not None:
-        await asyncio.sleep(max(0.0, started - time.monotonic()))
-    recorder = Recorder(started=time.monotonic() if started is None else started)
+    """Runs `plan.requesters` requesters for `plan.seconds`, over the clients in turn; with
+    `plan.streams` > 0, PlaceHold goes over that many PlaceHolds streams, shared by the
+    requesters. `meter` measures the CPU of its groups over the load window alone."""
+    if plan.started is not None:
+        await asyncio.sleep(max(0.0, plan.started - time.monotonic()))
+    recorder = Recorder(started=time.monotonic() if plan.started is None else plan.started)
     client_cycle = itertools.cycle(clients)
-    hold_streams = [HoldStream(next(client_cycle)) for _ in range(streams)]
+    hold_streams = [HoldStream(next(client_cycle)) for _ in range(plan.streams)]
     stream_cycle = itertools.cycle(hold_streams) if hold_streams else itertools.repeat(None)
-    deadline = recorder.started + seconds
+    deadline = recorder.started + plan.seconds
     workers = [
-        Requester(next(client_cycle), chart, wallets, mix, recorder, next(stream_cycle), seed=index)
-        for index in range(requesters)
+        Requester(
+            next(client_cycle), plan.chart, plan.wallets, plan.mix, recorder, next(stream_cycle), index, plan.batch_size
+        )
+        for index in range(plan.requesters)
     ]
-    tasks = [asyncio.create_task(w.run(deadline)) for w in workers]
+    meter.start()
+    if plan.rate is None:
+        tasks = [asyncio.create_task(w.run(deadline)) for w in workers]
+    else:
+        tasks = [asyncio.create_task(pacing.paced(workers, plan.rate, recorder.started + plan.phase, deadline))]
     if progress is not None:
         tasks.append(asyncio.create_task(progress(recorder, deadline)))
     await asyncio.gather(*tasks)
+    recorder.cpu_seconds.update(meter.stop())
     for stream in hold_streams:
         await stream.close()
     return recorder
 
 
-def drive_process(
-    targets: list[str],
-    api_key: str,
-    chart: Chart,
-    wallets: list[str],
-    mix: dict[str, int],
-    *,
-    requesters: int,
-    streams: int,
-    seconds: float,
-    started: float,
-) -> dict[str, Any]:
+def drive_process(targets: list[str], api_key: str, plan: Plan) -> dict[str, Any]:
     """`drive` in a process of its own (--client-processes): one more Python interpreter, so the
-    client side is not the bottleneck; answers its recording in the wire form."""
+    client side is not the bottleneck; answers its recording (and its own CPU) in the wire form."""
 
     async def run() -> dict[str, Any]:
-        clients = [LedgerdClient(t, api_key) for t in targets]
+        clients = connect(targets, api_key)
         try:
-            recorder = await drive(
-                clients, chart, wallets, mix, requesters=requesters, streams=streams, seconds=seconds, started=started
-            )
+            recorder = await drive(clients, plan, cpu.Meter({"client": cpu.this_process()}))
         finally:
             for client in clients:
                 await client.close()

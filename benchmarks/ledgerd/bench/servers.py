@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 LEDGERD = str(Path(sys.executable).parent / "ledgerd")
@@ -42,10 +43,16 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"ledgerd serve did not listen on {port} within {start_timeout_seconds} s")
 
 
+@dataclass(frozen=True)
+class Server:
+    target: str  # HOST:PORT
+    pid: int | None  # None: a server this harness did not start (--target)
+
+
 @contextmanager
-def started_servers(count: int, env: dict[str, str], log_dir: Path) -> Iterator[list[str]]:
-    """`count` `ledgerd serve` processes on the database of `env`; yields their targets."""
-    processes, targets = [], []
+def started_servers(count: int, env: dict[str, str], log_dir: Path) -> Iterator[list[Server]]:
+    """`count` `ledgerd serve` processes on the database of `env`; yields them."""
+    processes, started = [], []
     try:
         for index in range(count):
             port = free_port()
@@ -55,8 +62,8 @@ def started_servers(count: int, env: dict[str, str], log_dir: Path) -> Iterator[
             )
             processes.append(process)
             wait_for_port(port, process)
-            targets.append(f"127.0.0.1:{port}")
-        yield targets
+            started.append(Server(f"127.0.0.1:{port}", process.pid))
+        yield started
     finally:
         for process in processes:
             process.terminate()

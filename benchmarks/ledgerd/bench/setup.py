@@ -5,7 +5,6 @@ funded the wallets."""
 from __future__ import annotations
 
 import asyncio
-import random
 from dataclasses import dataclass
 
 from ledgerd.client import LedgerdClient
@@ -76,34 +75,6 @@ async def fund(client: LedgerdClient, cash: str, wallets: list[str]) -> None:
         failed = [r.error for r in response.results if r.HasField("error")]
         if failed:
             raise RuntimeError(f"funding failed: {failed[0]}")
-
-
-preload_batches_in_flight = 4
-
-
-async def preload(client: LedgerdClient, chart: Chart, entries: int) -> int:
-    """History before the run: posted two-entry transfers between random wallets, in batches of
-    100 transactions; returns how many entries were written."""
-    rng = random.Random(0)
-    room = asyncio.Semaphore(preload_batches_in_flight)
-
-    def transfer() -> transaction_pb2.CreateLedgerTransactionRequest:
-        source, target = rng.choice(chart.wallets), rng.choice(chart.wallets)
-        return posted_transfer(source, chart.cash if target == source else target, rng.randint(1, 100), "History")
-
-    async def batch(size: int) -> None:
-        async with room:
-            response = await client.transactions.CreateLedgerTransactions(
-                transaction_pb2.CreateLedgerTransactionsRequest(requests=[transfer() for _ in range(size)])
-            )
-        failed = [r.error for r in response.results if r.HasField("error")]
-        if failed:
-            raise RuntimeError(f"preload failed: {failed[0]}")
-
-    transfers = entries // 2
-    sizes = [100] * (transfers // 100) + ([transfers % 100] if transfers % 100 else [])
-    await asyncio.gather(*(batch(size) for size in sizes))
-    return 2 * transfers
 
 
 TRANSFER_EVENT = "Transfer"

@@ -84,8 +84,10 @@ class BalanceFeed:
                                 await asyncio.wait_for(lost.wait(), limits.watch_poll_interval_seconds)
                     finally:
                         if not connection.is_closed():
-                            await store.unregister_listener(connection)
+                            # The listener first: asyncpg forgets it before UNLISTEN is sent, so a
+                            # cancellation here still returns a clean connection to the pool.
                             await connection.remove_listener(store.CHANNEL, self._notified)
+                            await store.unregister_listener(connection)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("balance feed lost its connection (%r); listening again", error)
                 self._wake_all()
