@@ -97,7 +97,7 @@ async def main(arguments: argparse.Namespace) -> None:
     print(f"{'shape':<20}{'per request/s':>15}{'coalesced/s':>15}{'ratio':>8}")
     for shape in arguments.shapes:
         # The baseline: one write per database transaction, as many at once as the pool allows.
-        naive = Coalescer(pool, writes_per_batch_max=1, batches_in_flight_max=arguments.pool_size)
+        naive = Coalescer(pool, writes_per_batch_max=1, batches_in_flight_max=arguments.pool_size, in_order=False)
         baseline = await run_shape(pool, organization, shape, arguments.callers, arguments.seconds, naive)
         coalesced = await run_shape(pool, organization, shape, arguments.callers, arguments.seconds, Coalescer(pool))
         print(f"{shape:<20}{baseline:>15.0f}{coalesced:>15.0f}{coalesced / baseline:>8.2f}", flush=True)

@@ -31,10 +31,14 @@ class Coalescer:
         *,
         writes_per_batch_max: int = limits.writes_per_batch_max,
         batches_in_flight_max: int = limits.batches_in_flight_max,
+        in_order: bool = True,
     ) -> None:
         self.pool = pool
         self.writes_per_batch_max = writes_per_batch_max
         self.batches_in_flight_max = batches_in_flight_max
+        # Without, batches neither wait for nor build on each other: only for a baseline that
+        # measures independent writes (benchmarks/write_path.py).
+        self.in_order = in_order
         self._queue: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = deque()
         self._in_flight: set[asyncio.Task[None]] = set()
         # The batch dispatched last: the next one builds on its decisions (core.writer.Sequencing).
@@ -71,7 +75,7 @@ class Coalescer:
                 item = self._queue.popleft()
                 (batch if item[0] == organization_id else rest).append(item)
             self._queue.extendleft(reversed(rest))
-            sequencing = Sequencing(self._last, Turn())
+            sequencing = Sequencing(self._last if self.in_order else None, Turn())
             self._last = sequencing.mine
             task = asyncio.create_task(self._run(organization_id, batch, sequencing))
             self._in_flight.add(task)
