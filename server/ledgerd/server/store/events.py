@@ -203,25 +203,6 @@ EVENT_COLUMNS = """
 """
 
 
-async def insert_ledgerable_events(db: Executor, events: Sequence[LedgerableEvent]) -> None:
-    """After their ledger transactions, in the same database transaction."""
-    await db.execute(
-        """INSERT INTO ledgerable_events (id, ledger_id, name, description, custom_data, metadata,
-               ledger_event_handler_id, ledger_transaction_id, created_at)
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::uuid[],
-               $8::uuid[], $9::timestamptz[])""",
-        [e.id for e in events],
-        [e.ledger_id for e in events],
-        [e.name for e in events],
-        [e.description for e in events],
-        [e.custom_data for e in events],
-        [e.metadata for e in events],
-        [e.ledger_event_handler_id for e in events],
-        [e.ledger_transaction_id for e in events],
-        [e.created_at for e in events],
-    )
-
-
 async def get_ledgerable_event(db: Executor, organization_id: uuid.UUID, event_id: uuid.UUID) -> LedgerableEvent | None:
     row = await db.fetchrow(
         f"""SELECT {EVENT_COLUMNS} FROM ledgerable_events e JOIN ledgers l ON l.id = e.ledger_id

@@ -26,51 +26,6 @@ _ALERT_JOINS = """JOIN ledger_accounts a ON a.id = x.ledger_account_id
         AND r.lock_version = x.ledger_account_lock_version"""
 
 
-async def save(db: Executor, monitors: Sequence[BalanceMonitor], alerts: Sequence[BalanceMonitorAlert]) -> None:
-    """Inserts new monitors and records flips: their new state and the alerts."""
-    if monitors:
-        await db.executemany(
-            """INSERT INTO ledger_account_balance_monitors (id, ledger_account_id, field, operator, value, description,
-                   metadata, triggered, ledger_account_lock_version, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-               ON CONFLICT (id) DO UPDATE SET triggered = excluded.triggered, updated_at = excluded.updated_at,
-                   ledger_account_lock_version = excluded.ledger_account_lock_version""",
-            [
-                (
-                    m.id,
-                    m.ledger_account_id,
-                    m.alert_condition.field.value,
-                    m.alert_condition.operator.value,
-                    m.alert_condition.value,
-                    m.description,
-                    m.metadata,
-                    m.triggered,
-                    m.ledger_account_lock_version,
-                    m.created_at,
-                    m.updated_at,
-                )
-                for m in monitors
-            ],
-        )
-    if alerts:
-        await db.executemany(
-            """INSERT INTO ledger_account_balance_monitor_alerts (id, ledger_account_balance_monitor_id,
-                   ledger_account_id, triggered, ledger_account_lock_version, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
-            [
-                (
-                    a.id,
-                    a.ledger_account_balance_monitor_id,
-                    a.ledger_account_id,
-                    a.triggered,
-                    a.ledger_account_lock_version,
-                    a.created_at,
-                )
-                for a in alerts
-            ],
-        )
-
-
 async def monitors_of(db: Executor, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[BalanceMonitor, ...]]:
     records = await db.fetch(
         "SELECT * FROM ledger_account_balance_monitors WHERE ledger_account_id = ANY($1::uuid[]) ORDER BY id",
