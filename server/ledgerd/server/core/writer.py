@@ -43,7 +43,7 @@ from ledgerd.server.store import batch_write
 from ledgerd.server.store import holds as holds_store
 from ledgerd.server.store import idempotency as idempotency_store
 from ledgerd.server.store import transactions as store
-from ledgerd.server.store.batch_write import IdempotencyKeyRace, Moved, Snapshot, WriteSet
+from ledgerd.server.store.batch_write import Base, IdempotencyKeyRace, Moved, Snapshot, WriteSet
 
 log = logging.getLogger(__name__)
 
@@ -368,7 +368,7 @@ async def execute(
         key = writes[index].idempotency
         if key is not None and first_use.setdefault(key.key, index) != index:
             later.append(index)
-    todo = [i for i in todo if i not in later] if later else todo
+    todo = [i for i in todo if i not in later]
     if len(todo) == 1:
         outcomes[todo[0]] = await execute_one(pool, organization_id, writes[todo[0]], sequencing)
     elif todo:
@@ -521,8 +521,7 @@ async def _write(connection: asyncpg.Connection, state: BatchState, outcomes: li
     if ws.is_empty():
         return outcomes
     snapshot = Snapshot(state.snapshot, state.row_versions, frozenset(state.guarded))
-    bases = await batch_write.write(connection, ws, snapshot)
-    moved = {account_id: base for account_id, base in bases.items() if base != state.snapshot[account_id]}
+    moved = await batch_write.write(connection, ws, snapshot)
     invariant(not moved.keys() & state.guarded, "a guarded account was written at another version than the one read")
     if not moved:
         return outcomes
@@ -537,7 +536,7 @@ def _transaction_of(result: Outcome) -> LedgerTransaction | None:
     return shown if isinstance(shown, LedgerTransaction) else None
 
 
-def _settled(outcome: Outcome, bases: dict[uuid.UUID, LedgerAccount], state: BatchState) -> Outcome:
+def _settled(outcome: Outcome, bases: dict[uuid.UUID, Base], state: BatchState) -> Outcome:
     """The answer with this batch's new entries on unguarded accounts moved to where the account
     really was: each entry's lock_version and resulting balances shift by what other batches added
     between the snapshot and the write."""

@@ -11,7 +11,7 @@ batches' deltas, and its real base comes back so answers can be settled against 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -166,9 +166,18 @@ def _account_changes(ws: WriteSet, snapshot: Snapshot) -> list[tuple[Any, ...]]:
     return changes
 
 
-async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUID, LedgerAccount]:
-    """Writes the batch; returns every changed account as it was right before it (its base).
-    Raises Moved or IdempotencyKeyRace, having written nothing."""
+@dataclass(frozen=True)
+class Base:
+    """An account's state right before the batch, where other batches' deltas had moved it away
+    from the snapshot."""
+
+    lock_version: int
+    totals: BalanceTotals
+
+
+async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUID, Base]:
+    """Writes the batch; returns the accounts found away from the snapshot (unguarded ones other
+    batches moved), at their real base. Raises Moved or IdempotencyKeyRace, having written nothing."""
     bases = snapshot.accounts
     new_holds = [h for h in ws.holds.values() if h.id not in snapshot.row_versions]
     changed_holds = [h for h in ws.holds.values() if h.id in snapshot.row_versions]
@@ -262,10 +271,10 @@ async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUI
             raise IdempotencyKeyRace() from error
         raise
     return {
-        r["id"]: replace(
-            bases[r["id"]],
-            lock_version=r["lock_version"],
-            totals=BalanceTotals(r["posted_credits"], r["posted_debits"], r["pending_credits"], r["pending_debits"]),
+        r["id"]: Base(
+            r["lock_version"],
+            BalanceTotals(r["posted_credits"], r["posted_debits"], r["pending_credits"], r["pending_debits"]),
         )
         for r in records
+        if r["lock_version"] != bases[r["id"]].lock_version
     }
