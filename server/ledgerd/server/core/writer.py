@@ -13,9 +13,11 @@ read without locks, then written by one call that locks, asserts, writes and com
    most optimistic_write_attempts_max times); then a last attempt reads and decides under the locks.
 5. Answers that show an unguarded account's entries are settled against its state under the lock.
 
-If the batch as a whole fails for a reason that may be one write's doing (an external_id or
-idempotency key taken by another process, a deadlock, an invariant assertion), each write is
-retried on its own, so one request cannot fail the others."""
+If the batch fails before its write call returns, for any reason but the database connection (an
+external_id or idempotency key taken by another process, a deadlock, an error PostgreSQL raised on
+one write's values, a bug met deciding one write), it wrote nothing, and each write is tried again
+on its own: one request cannot fail the others. A write that fails alone is refused as an internal
+error, with nothing written."""
 
 from __future__ import annotations
 
@@ -44,18 +46,28 @@ from ledgerd.server.store import holds as holds_store
 from ledgerd.server.store import idempotency as idempotency_store
 from ledgerd.server.store import transactions as store
 from ledgerd.server.store.batch_write import Base, IdempotencyKeyRace, Moved, Snapshot, WriteSet
+from ledgerd.server.store.pool import CONNECTION_FAILURES
 
 log = logging.getLogger(__name__)
 
-# What fails a whole batch yet may be one write's doing: the batch is retried one write at a time,
-# so one request cannot fail the others.
-BATCH_FAILURES = (
-    IdempotencyKeyRace,
-    asyncpg.UniqueViolationError,
-    asyncpg.DeadlockDetectedError,
-    asyncpg.CheckViolationError,
-    InvariantViolation,
-)
+
+class Unanswered(InvariantViolation):
+    """The batch committed, but its answers could not be made: trying its writes again would apply
+    them twice. The client's retry with its idempotency key finds what was written."""
+
+
+def _wrote_nothing(error: BaseException) -> bool:
+    """Whether a batch that failed with `error` certainly wrote nothing, for a reason that may be one
+    write's doing. PostgreSQL rolls back a statement it raises an error for, and the batch is one
+    statement in autocommit; only a lost connection leaves the commit's outcome unknown."""
+    if not isinstance(error, Exception) or isinstance(error, Unanswered):
+        return False
+    # asyncpg's own DataError is an InterfaceError raised while encoding arguments, before
+    # anything is sent: one write's values.
+    if isinstance(error, asyncpg.exceptions.InterfaceError) and isinstance(error, ValueError):
+        return True
+    return not isinstance(error, CONNECTION_FAILURES)
+
 
 _UNDECIDED = object()
 _MISSING = object()
@@ -370,19 +382,34 @@ async def execute(
             later.append(index)
     todo = [i for i in todo if i not in later]
     if len(todo) == 1:
-        outcomes[todo[0]] = await execute_one(pool, organization_id, writes[todo[0]], sequencing)
+        outcomes[todo[0]] = await _alone(pool, organization_id, writes[todo[0]], sequencing)
     elif todo:
         try:
             batch_outcomes = await _apply(pool, organization_id, [writes[i] for i in todo], sequencing)
-        except BATCH_FAILURES as error:
+        except Exception as error:
+            if not _wrote_nothing(error):
+                raise
             log.info("batch of %d fell back to one write at a time: %r", len(todo), error)
-            batch_outcomes = [await execute_one(pool, organization_id, writes[i], sequencing) for i in todo]
+            batch_outcomes = [await _alone(pool, organization_id, writes[i], sequencing) for i in todo]
         for index, outcome in zip(todo, batch_outcomes, strict=True):
             outcomes[index] = outcome
     for index in later:
-        outcomes[index] = await execute_one(pool, organization_id, writes[index], sequencing)
+        outcomes[index] = await _alone(pool, organization_id, writes[index], sequencing)
     invariant(_UNDECIDED not in outcomes, "a write of the batch was left without an outcome")
     return outcomes
+
+
+async def _alone(
+    pool: asyncpg.Pool, organization_id: uuid.UUID, write: Write, sequencing: Sequencing | None
+) -> Outcome:
+    """execute_one, with a failure that wrote nothing as this write's own refusal."""
+    try:
+        return await execute_one(pool, organization_id, write, sequencing)
+    except Exception as error:
+        if not _wrote_nothing(error):
+            raise
+        log.exception("a write failed on its own; nothing of it was written", exc_info=error)
+        return InvariantViolation("internal error; nothing was written")
 
 
 async def execute_one(
@@ -522,10 +549,13 @@ async def _write(connection: asyncpg.Connection, state: BatchState, outcomes: li
         return outcomes
     snapshot = Snapshot(state.snapshot, state.row_versions, frozenset(state.guarded))
     moved = await batch_write.write(connection, ws, snapshot)
-    invariant(not moved.keys() & state.guarded, "a guarded account was written at another version than the one read")
-    if not moved:
-        return outcomes
-    return [_settled(outcome, moved, state) for outcome in outcomes]
+    try:
+        invariant(
+            not moved.keys() & state.guarded, "a guarded account was written at another version than the one read"
+        )
+        return [_settled(outcome, moved, state) for outcome in outcomes] if moved else outcomes
+    except Exception as error:
+        raise Unanswered("internal error after the write was committed; retry with the same idempotency key") from error
 
 
 def _transaction_of(result: Outcome) -> LedgerTransaction | None:

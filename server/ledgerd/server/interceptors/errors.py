@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -29,6 +28,7 @@ from ledgerd.server.domain.errors import (
     Unavailable,
 )
 from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
+from ledgerd.server.store.pool import CONNECTION_FAILURES
 from ledgerd.v1 import errors_pb2
 
 log = logging.getLogger(__name__)
@@ -48,17 +48,6 @@ CODES: list[tuple[type[LedgerError], grpc.StatusCode]] = [
     (InvariantViolation, grpc.StatusCode.INTERNAL),
 ]
 
-# Failures of the database connection rather than of a statement: the client may retry.
-UNAVAILABLE_ERRORS = (
-    OSError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.InterfaceError,
-)
-
 
 def code_of(error: LedgerError) -> grpc.StatusCode:
     for kind, code in CODES:
@@ -71,7 +60,7 @@ def translate(error: BaseException) -> LedgerError:
     """Any exception as the domain error the client will see."""
     if isinstance(error, LedgerError):
         return error
-    if isinstance(error, UNAVAILABLE_ERRORS):
+    if isinstance(error, CONNECTION_FAILURES):
         return Unavailable(
             ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable; retry with the same idempotency key"
         )
