@@ -27,6 +27,7 @@ from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.core.monitors import MonitorsUseCases
+from ledgerd.server.core.statistics import run_statistics_keeper
 from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
@@ -90,8 +91,9 @@ class RunningServer:
 
 async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = True) -> RunningServer:
     """Serves on `address` ("host:port"; port 0 picks a free one) until stopped; with `background`,
-    also takes part in the background rounds (the hold expirer and the idempotency key sweeper),
-    which one process of all those on the database runs at a time (core/exclusive.py)."""
+    also takes part in the background rounds (the hold expirer, the idempotency key sweeper and the
+    statistics keeper), which one process of all those on the database runs at a time
+    (core/exclusive.py)."""
     ledgers = LedgersUseCases(pool)
     categories = CategoriesUseCases(pool)
     history = HistoryUseCases(ledgers)
@@ -135,4 +137,4 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
 
 
 async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:
-    await asyncio.gather(run_expirer(holds), run_sweeper(pool))
+    await asyncio.gather(run_expirer(holds), run_sweeper(pool), run_statistics_keeper(pool))

@@ -58,6 +58,13 @@ idempotency_key_retention_seconds = 24 * 3600
 idempotency_keys_per_sweep_max = 1000
 idempotency_sweep_interval_seconds = 60.0
 
+# Planner statistics (core/statistics.py): a table is analyzed once the rows changed since its last
+# ANALYZE pass statistics_rows_changed_min plus statistics_growth_factor times the rows it then had
+# (autovacuum's own rule, with a scale factor of 1: a table that doubled), checked on an interval.
+statistics_rows_changed_min = 500
+statistics_growth_factor = 1.0
+statistics_interval_seconds = 5.0
+
 # `ledgerd serve`: server processes on one address (--workers; each is a whole server with its own
 # pool, so N times --pool-size connections must fit the database's max_connections: the bound stops a
 # typo, it is no tuning advice), and connections per process (--pool-size: the background lock or a
