@@ -19,6 +19,7 @@ import pytest
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import start_server
 from ledgerd.server.core import writer
+from ledgerd.server.core.callers import Caller, calling
 from ledgerd.server.core.holds import CaptureHold, PlaceHold
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
@@ -30,6 +31,10 @@ from ledgerd.v1 import balance_pb2
 
 from .ledger_helpers import POSTED, create_account, create_transaction, get_account, transfer
 from .test_holds import APPROVED, assert_verified, card_program, place
+
+# The writes these tests send to the writer directly are a call's, as the server's are: each
+# leaves its audit event, which `verify` looks for (docs/audit.md).
+A_CALL = Caller(uuid.uuid4(), "tests/e2e/test_write_path.py")
 
 
 async def organization_of(pool: asyncpg.Pool, account_id: str) -> uuid.UUID:
@@ -62,7 +67,7 @@ async def decided(
     """A batch read and decided, not yet written."""
     async with pool.acquire() as connection:
         state = await writer._read(connection, organization, writes, lock=False)
-    return state, writer._decide(state, writes)
+    return state, writer._decide(state, writes, [A_CALL] * len(writes))
 
 
 async def another_wallet(client: LedgerdClient, wallet: str, cash: str, funds: int) -> str:
@@ -119,7 +124,10 @@ async def test_the_last_attempt_decides_under_the_locks(
     monkeypatch.setattr(limits, "optimistic_write_attempts_max", 0)
     wallet, settlement, _ = await card_program(client, funds=1_000)
     organization = await organization_of(pool, wallet)
-    outcomes = await writer.execute(pool, organization, [place_write(wallet, settlement, a) for a in (600, 500, 400)])
+    with calling(A_CALL):
+        outcomes = await writer.execute(
+            pool, organization, [place_write(wallet, settlement, a) for a in (600, 500, 400)]
+        )
     assert [o.decision.value for o in outcomes] == ["approved", "declined", "approved"]
     assert (await get_account(client, wallet)).balances.available_balance.amount == 0
     await assert_verified(pool)
@@ -219,7 +227,8 @@ async def test_a_write_that_fails_unexpectedly_fails_alone(client: LedgerdClient
     async with poisoned_holds(pool) as marker:
         writes = [place_write(wallet, settlement, 100) for _ in range(5)]
         writes[2] = replace(writes[2], metadata={marker: "1"})
-        outcomes = await writer.execute(pool, organization, writes)
+        with calling(A_CALL):
+            outcomes = await writer.execute(pool, organization, writes)
     assert isinstance(outcomes[2], InvariantViolation)
     assert [o.decision.value for i, o in enumerate(outcomes) if i != 2] == ["approved"] * 4
     assert (await get_account(client, wallet)).balances.available_balance.amount == 600

@@ -17,6 +17,7 @@ import grpc
 from google.rpc import error_details_pb2, status_pb2
 
 from ledgerd.v1 import (
+    audit_pb2_grpc,
     balance_pb2_grpc,
     event_pb2_grpc,
     hold_pb2_grpc,
@@ -56,6 +57,7 @@ class LedgerdClient:
         self.holds: Any = _Authorized(hold_pb2_grpc.HoldServiceStub(self.channel), api_key)
         self.monitors: Any = _Authorized(monitor_pb2_grpc.BalanceMonitorServiceStub(self.channel), api_key)
         self.events: Any = _Authorized(event_pb2_grpc.EventServiceStub(self.channel), api_key)
+        self.audit: Any = _Authorized(audit_pb2_grpc.AuditServiceStub(self.channel), api_key)
 
     async def close(self) -> None:
         await self.channel.close()

@@ -10,6 +10,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from ledgerd.server.api.audit_service import AuditService
 from ledgerd.server.api.balance_service import BalanceService
 from ledgerd.server.api.event_service import EventService
 from ledgerd.server.api.hold_service import HoldService
@@ -17,6 +18,7 @@ from ledgerd.server.api.ledger_service import LedgerService
 from ledgerd.server.api.monitor_service import BalanceMonitorService
 from ledgerd.server.api.transaction_service import TransactionService
 from ledgerd.server.core.api_keys import Authenticator
+from ledgerd.server.core.audit import AuditUseCases
 from ledgerd.server.core.balances import BalancesUseCases
 from ledgerd.server.core.categories import CategoriesUseCases
 from ledgerd.server.core.coalescer import Coalescer
@@ -35,6 +37,8 @@ from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.v1 import (
+    audit_pb2,
+    audit_pb2_grpc,
     balance_pb2,
     balance_pb2_grpc,
     event_pb2,
@@ -56,6 +60,7 @@ SERVICE_NAMES = (
     hold_pb2.DESCRIPTOR.services_by_name["HoldService"].full_name,
     monitor_pb2.DESCRIPTOR.services_by_name["BalanceMonitorService"].full_name,
     event_pb2.DESCRIPTOR.services_by_name["EventService"].full_name,
+    audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
 )
 # Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED); the largest valid
 # request, a batch of 100 transactions of 1000 entries, fits well within it.
@@ -125,6 +130,7 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
         BalanceMonitorService(MonitorsUseCases(pool, coalescer)), server
     )
     event_pb2_grpc.add_EventServiceServicer_to_server(EventService(EventsUseCases(pool, coalescer)), server)
+    audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditService(AuditUseCases(pool)), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)

@@ -1,11 +1,13 @@
 """Who is calling: the API key a request was authenticated with and the method it called. The
 transport's authentication sets it for the request (the gRPC interceptor; the HTTP API's
-middleware); the audit trail records it with every accepted change (docs/security.md)."""
+middleware); the audit trail records it with every accepted change (docs/audit.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -27,3 +29,14 @@ def current_caller() -> Caller | None:
 
 def set_caller(caller: Caller) -> None:
     _caller.set(caller)
+
+
+@contextlib.contextmanager
+def calling(caller: Caller) -> Iterator[None]:
+    """`caller` for what runs inside (and the tasks it starts), for code that calls the use cases
+    in process as a request would (the benchmarks' SQL floor, tests)."""
+    token = _caller.set(caller)
+    try:
+        yield
+    finally:
+        _caller.reset(token)

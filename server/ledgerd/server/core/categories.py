@@ -185,7 +185,7 @@ class CategoriesUseCases:
             (category,) = await _categories(connection, organization_id, [category_id])
             return category
 
-        return await run_idempotent(self.pool, organization_id, idempotency, run)
+        return await run_idempotent(self.pool, organization_id, idempotency, run, lambda c: (c.id, member_id))
 
 
 # --- the membership changes: each runs under the ledger's membership lock ----------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from ledgerd.server.core.callers import Caller, current_caller
 from ledgerd.server.core.writer import Outcome, Sequencing, Turn, Write, execute
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import LedgerError
@@ -39,7 +40,8 @@ class Coalescer:
         # Without, batches neither wait for nor build on each other: only for a baseline that
         # measures independent writes (benchmarks/write_path.py).
         self.in_order = in_order
-        self._queue: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = deque()
+        # (organization, write, its outcome, its caller for the audit trail), in arrival order.
+        self._queue: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome], Caller | None]] = deque()
         self._in_flight: set[asyncio.Task[None]] = set()
         # The batch dispatched last: the next one builds on its decisions (core.writer.Sequencing).
         self._last: Turn | None = None
@@ -48,7 +50,7 @@ class Coalescer:
         """Queues the write; its outcome arrives in the future (for callers that do not wait on
         each write in turn: a PlaceHolds stream, a PlaceHoldBatch)."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.append((organization_id, write, future))
+        self._queue.append((organization_id, write, future, current_caller()))
         self._dispatch()
         return future
 
@@ -69,8 +71,8 @@ class Coalescer:
     def _dispatch(self) -> None:
         while self._queue and len(self._in_flight) < self.batches_in_flight_max:
             organization_id = self._queue[0][0]
-            batch: list[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = []
-            rest: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = deque()
+            batch: list[tuple[uuid.UUID, Write, asyncio.Future[Outcome], Caller | None]] = []
+            rest: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome], Caller | None]] = deque()
             while self._queue and len(batch) < self.writes_per_batch_max:
                 item = self._queue.popleft()
                 (batch if item[0] == organization_id else rest).append(item)
@@ -88,17 +90,19 @@ class Coalescer:
     async def _run(
         self,
         organization_id: uuid.UUID,
-        batch: list[tuple[Any, Write, asyncio.Future[Outcome]]],
+        batch: list[tuple[Any, Write, asyncio.Future[Outcome], Caller | None]],
         sequencing: Sequencing,
     ) -> None:
         try:
-            outcomes = await execute(self.pool, organization_id, [write for _, write, _ in batch], sequencing)
-            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+            outcomes = await execute(
+                self.pool, organization_id, [w for _, w, _, _ in batch], sequencing, [c for *_, c in batch]
+            )
+            for (_, _, future, _), outcome in zip(batch, outcomes, strict=True):
                 if not future.done():  # the caller may have gone (deadline, cancellation)
                     future.set_result(outcome)
         except BaseException as error:
             # Every waiter learns of the failure (a waiter never hangs).
-            for _, _, future in batch:
+            for _, _, future, _ in batch:
                 if not future.done():
                     future.set_exception(error)
             if isinstance(error, asyncio.CancelledError):

@@ -11,6 +11,8 @@ balance_accounts_max = 1000
 name_length_max = 255
 description_length_max = 1000
 external_id_length_max = 180
+# A method name in an audit filter (gRPC's full names, or an HTTP method and path).
+audit_method_length_max = 512
 idempotency_key_length_max = 255
 currency_length_max = 16
 currency_exponent_max = 18
