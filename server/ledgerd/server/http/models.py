@@ -5,13 +5,16 @@ never silently ignored) and what it sends (for the OpenAPI document). Field name
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from ledgerd.server.domain import limits
 
+# An id: checked as a UUID here (so the document says so), passed on as its text.
+Id = Annotated[uuid.UUID, PlainSerializer(str, return_type=str)]
 Int64 = Annotated[int, Field(ge=-(2**63), le=limits.INT64_MAX)]
 Version = Annotated[int, Field(ge=0, le=limits.INT64_MAX)]
 Amount = Annotated[int, Field(ge=0, le=limits.amount_max)]
@@ -96,7 +99,7 @@ class AccountAsOf(AsOf):
 
 
 class LedgerAccountCreate(Accepted):
-    ledger_id: str
+    ledger_id: Id
     name: str
     currency: str
     normal_balance: NormalBalance
@@ -114,7 +117,7 @@ class LedgerAccountRetrieve(Accepted):
 
 
 class LedgerAccountList(Page):
-    ledger_id: str | None = None
+    ledger_id: Id | None = None
     currency: str | None = None
     metadata: Metadata | None = None
 
@@ -141,7 +144,7 @@ class LedgerAccount(BaseModel):
 
 
 class LedgerAccountCategoryCreate(LedgerAccountCreate):
-    ledger_account_category_ids: list[str] | None = None
+    ledger_account_category_ids: list[Id] | None = None
 
 
 class LedgerAccountCategoryRetrieve(Accepted):
@@ -149,9 +152,9 @@ class LedgerAccountCategoryRetrieve(Accepted):
 
 
 class LedgerAccountCategoryList(Page):
-    ledger_id: str | None = None
-    ledger_account_id: str | None = None
-    parent_ledger_account_category_id: str | None = None
+    ledger_id: Id | None = None
+    ledger_account_id: Id | None = None
+    parent_ledger_account_category_id: Id | None = None
     currency: str | None = None
     metadata: Metadata | None = None
 
@@ -186,7 +189,7 @@ class BalanceCondition(Accepted):
 
 
 class LedgerEntryCreate(Accepted):
-    ledger_account_id: str
+    ledger_account_id: Id
     direction: Direction
     amount: Amount
     lock_version: Version | None = None
@@ -247,8 +250,8 @@ class VersionRange(Accepted):
 
 
 class LedgerTransactionList(Page):
-    ledger_id: str | None = None
-    ledger_account_id: str | None = None
+    ledger_id: Id | None = None
+    ledger_account_id: Id | None = None
     status: Status | None = None
     external_id: str | None = None
     effective_at: TimeRange | None = None
@@ -280,8 +283,8 @@ class LedgerEntryRetrieve(Accepted):
 
 
 class LedgerEntryList(Page):
-    ledger_account_id: str | None = None
-    ledger_transaction_id: str | None = None
+    ledger_account_id: Id | None = None
+    ledger_transaction_id: Id | None = None
     status: Status | None = None
     direction: Direction | None = None
     effective_at: TimeRange | None = None
@@ -327,14 +330,14 @@ class AlertCondition(Accepted):
 
 
 class BalanceMonitorCreate(Accepted):
-    ledger_account_id: str
+    ledger_account_id: Id
     alert_condition: AlertCondition
     description: str | None = None
     metadata: MetadataChange | None = None
 
 
 class BalanceMonitorList(Page):
-    ledger_account_id: str | None = None
+    ledger_account_id: Id | None = None
     metadata: Metadata | None = None
 
 
@@ -361,7 +364,7 @@ class BalanceMonitor(BaseModel):
 
 
 class StatementCreate(Accepted):
-    ledger_account_id: str
+    ledger_account_id: Id
     effective_at_lower_bound: datetime
     effective_at_upper_bound: datetime
 
@@ -402,7 +405,7 @@ class HandlerVariable(Accepted):
 
 
 class EntryTemplate(Accepted):
-    ledger_account_id: str
+    ledger_account_id: str  # a template: "{{variables.wallet.id}}" or an id
     amount: str
     direction: str
     metadata: Metadata | None = None
@@ -422,7 +425,7 @@ class TransactionTemplate(Accepted):
 class EventHandlerCreate(Accepted):
     name: str
     ledger_transaction_template: TransactionTemplate
-    ledger_id: str | None = None
+    ledger_id: Id | None = None
     description: str | None = None
     conditions: HandlerCondition | None = None
     variables: dict[str, HandlerVariable] | None = Field(default=None, max_length=limits.variables_per_handler_max + 1)
@@ -430,7 +433,7 @@ class EventHandlerCreate(Accepted):
 
 
 class EventHandlerList(Page):
-    ledger_id: str | None = None
+    ledger_id: Id | None = None
     name: str | None = None
     metadata: Metadata | None = None
 
@@ -453,7 +456,7 @@ class EventHandler(BaseModel):
 
 class LedgerableEventCreate(Accepted):
     name: str
-    ledger_id: str | None = None
+    ledger_id: Id | None = None
     description: str | None = None
     custom_data: dict[str, Any] | None = None
     metadata: MetadataChange | None = None

@@ -71,7 +71,7 @@ def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
 
 def _operation(operation: Operation, refs: dict[Any, Any], components: dict[str, Any]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
         for name in PATH_PARAMETER.findall(operation.path)
     ]
     if operation.query is not None:
@@ -110,6 +110,19 @@ def _operation(operation: Operation, refs: dict[Any, Any], components: dict[str,
             "content": {"application/json": {"schema": refs[(operation.body, "validation")]}},
         }
     return document
+
+
+def _links(created: Operation, operations: Sequence[Operation]) -> dict[str, Any]:
+    """From a create to the operations on what it created (`/things` to `/things/{id}...`), the
+    created object's id as their `id`: how a client (or a fuzzer) goes on from an answer."""
+    if created.method != "POST" or PATH_PARAMETER.search(created.path):
+        return {}
+    prefix = created.path + "/{id}"
+    return {
+        operation.name: {"operationId": operation.name, "parameters": {"id": "$response.body#/id"}}
+        for operation in operations
+        if operation.path == prefix or operation.path.startswith(prefix + "/")
+    }
 
 
 def _query_parameters(model: type[pydantic.BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
