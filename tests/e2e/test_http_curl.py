@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+import pytest
+
+from ledgerd.server.http.routes import OPERATIONS
 
 from .http_helpers import new_organization
 
@@ -169,3 +172,43 @@ async def test_an_unknown_path_or_method_answers_in_mts_error_shape(http_base: s
     assert "errors" in wrong_method.json()
     assert no_auth.status_code == 401
     assert no_auth.headers["www-authenticate"].startswith("Basic")
+
+
+ODD_BODIES = [
+    ("/api/ledgers", '{"name": "\\ud800"}'),  # a lone surrogate: valid JSON, not valid text
+    ("/api/ledgers", '{"name": "x", "metadata": {"k": 5}}'),
+    ("/api/ledgers", "[" * 100_000 + "]" * 100_000),
+    ("/api/ledgers", "{name: 'x', description: NaN}"),
+    ("/api/ledger_accounts", '{"ledger_id": "x", "name": "a", "currency": "USD", "normal_balance": "sideways"}'),
+    (
+        "/api/ledger_transactions",
+        '{"ledger_entries": [{"amount": 1e400, "direction": "debit", "ledger_account_id": "x"}]}',
+    ),
+    ("/api/ledger_transactions", '{"ledger_entries": [{"amount": 36893488147419103232, "direction": "debit"}]}'),
+    ("/api/ledgerable_events", '{"name": "e", "custom_data": {"n": 1e999, "m": Infinity}}'),
+    ("/api/ledgerable_events", '{"name": "e", "custom_data": {"n": 123456789012345678901234567890}}'),
+    ("/api/ledger_account_statements", '{"ledger_account_id": "00000000-0000-0000-0000-000000000000"}'),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), ODD_BODIES)
+async def test_odd_bodies_are_refused_by_name_never_a_server_error(
+    path: str, body: str, http_base: str, pool: asyncpg.Pool
+) -> None:
+    organization = await new_organization(pool)
+    async with httpx.AsyncClient(base_url=http_base, auth=(organization.name, organization.api_key)) as curl:
+        refused = await curl.post(path, content=body, headers=HEADERS)
+        listed = await curl.get("/api/ledgers")
+    assert refused.status_code in (404, 422), refused.text
+    assert refused.json()["errors"]["message"]
+    assert listed.json() == []
+
+
+async def test_the_openapi_document_is_served_without_credentials_and_describes_every_operation(
+    http_base: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=http_base) as http:
+        document = (await http.get("/api/openapi.json")).json()
+    served = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    assert served == {(o.method, "/api" + o.path) for o in OPERATIONS}
+    assert document["components"]["securitySchemes"]["basic_auth"] == {"type": "http", "scheme": "basic"}

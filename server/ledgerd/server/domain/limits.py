@@ -80,3 +80,6 @@ watch_poll_interval_seconds = 5.0
 # HTTP (`serve --http-address`): the largest request body accepted (413 beyond it); a batch of
 # entries_per_transaction_max entries with full metadata fits well within it.
 http_body_bytes_max = 4 * 1024 * 1024
+# A body strict JSON refuses is read as JSON5 (hand-written bodies: trailing commas) only up to this
+# size: the JSON5 parser is pure Python, so a larger one would cost a core for nothing.
+http_lenient_body_bytes_max = 64 * 1024

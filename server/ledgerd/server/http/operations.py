@@ -17,6 +17,7 @@ from typing import Any
 import json5
 import pydantic
 from aiohttp import web
+from google.protobuf import json_format
 from google.protobuf.message import Message
 from multidict import MultiMapping
 
@@ -152,10 +153,7 @@ async def json_body(request: web.Request) -> JsonObject:
     try:
         data = json.loads(text)
     except ValueError:
-        try:
-            data = json5.loads(text)
-        except (ValueError, RecursionError, OverflowError):
-            raise InvalidArgument([FieldViolation("body", "is not JSON")]) from None
+        data = lenient_json(text)
     except RecursionError:
         raise InvalidArgument([FieldViolation("body", "is nested too deeply")]) from None
     if not isinstance(data, dict):
@@ -163,10 +161,21 @@ async def json_body(request: web.Request) -> JsonObject:
     return data
 
 
+def lenient_json(text: str) -> Any:
+    """JSON5 for a small body strict JSON refused (http_lenient_body_bytes_max)."""
+    not_json = InvalidArgument([FieldViolation("body", "is not JSON")])
+    if len(text) > limits.http_lenient_body_bytes_max:
+        raise not_json
+    try:
+        return json5.loads(text)
+    except (ValueError, RecursionError, OverflowError):
+        raise not_json from None
+
+
 def request_message(operation: Operation, data: JsonObject) -> Message:
     try:
         return fill(operation.request_type(), data)
-    except (ValueError, TypeError, OverflowError) as error:
+    except (ValueError, TypeError, OverflowError, json_format.ParseError) as error:
         # What the models let through but protobuf refuses (a lone surrogate in a string, say).
         raise InvalidArgument([FieldViolation("body", f"cannot be represented: {error}")]) from None
 
