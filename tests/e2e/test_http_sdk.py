@@ -123,6 +123,8 @@ async def test_a_pending_transaction_posts_once_and_is_then_immutable(mt: AsyncM
     after = await mt.ledger_accounts.retrieve(jane)
     assert after.balances.posted_balance.amount == 700
     assert (await mt.ledger_transactions.retrieve(pending.id)).status == "posted"
+    versions = [v async for v in mt.ledger_transactions.versions.list(ledger_transaction_id=pending.id)]
+    assert sorted((v.version, v.status) for v in versions) == [(0, "pending"), (1, "posted")]
 
 
 async def test_a_failed_balance_condition_is_422_and_writes_nothing(mt: AsyncModernTreasury) -> None:

@@ -318,6 +318,17 @@ class LedgerTransaction(BaseModel):
     updated_at: datetime
 
 
+class LedgerTransactionVersionList(Page):
+    ledger_transaction_id: Id
+    version: VersionRange | None = None
+
+
+class LedgerTransactionVersion(LedgerTransaction):
+    object: Literal["ledger_transaction_version"]  # type: ignore[assignment]
+    ledger_transaction_id: str
+    version: int
+
+
 # --- balance monitors ------------------------------------------------------------------------
 
 

@@ -297,6 +297,21 @@ OPERATIONS: tuple[Operation, ...] = (
         prepare=shapes.timed,
         shape=shapes.ledger_transaction,
     ),
+    Operation(
+        "GET",
+        "/ledger_transaction_versions",
+        "List a ledger transaction's versions",
+        "transactions",
+        "ListLedgerTransactionVersions",
+        transaction_pb2.ListLedgerTransactionVersionsRequest,
+        "ledger_transaction_versions",
+        models.LedgerTransactionVersion,
+        query=models.LedgerTransactionVersionList,
+        path_fields={},
+        listing=True,
+        prepare=shapes.windows,
+        shape=shapes.ledger_transaction_version,
+    ),
     # ledger entries
     Operation(
         "GET",

@@ -53,6 +53,19 @@ def ledger_event_handler(value: JsonObject) -> JsonObject:
     return shaped
 
 
+def ledger_transaction_version(value: JsonObject) -> JsonObject:
+    """MT's version: the transaction's fields as they were, with `ledger_transaction_id` and
+    `version` (its `id` is the transaction's: ledgerd keys a version by the two)."""
+    shaped = ledger_transaction(value["ledger_transaction"])
+    shaped.update(
+        object="ledger_transaction_version",
+        ledger_transaction_id=value["ledger_transaction_id"],
+        version=value["version"],
+        created_at=value["created_at"],
+    )
+    return shaped
+
+
 def ledger_account_statement(value: JsonObject) -> JsonObject:
     shaped = mt_object("ledger_account_statement", updated=False, discarded=False)(value)
     shaped["ledger_entries"] = [ledger_entry(entry) for entry in value.get("ledger_entries", [])]
@@ -92,10 +105,10 @@ def as_of(data: JsonObject) -> JsonObject:
 
 def windows(data: JsonObject) -> JsonObject:
     """MT's comparison filters as ledgerd's half-open windows: effective_at[gte] / [lt] as
-    effective_at_lower_bound / _upper_bound, the same for ledger_account_lock_version, and
+    effective_at_lower_bound / _upper_bound, the same for ledger_account_lock_version and version, and
     as_of_lock_version N as lock versions below N + 1; show_deleted as show_discarded."""
     prepared = dict(data)
-    for name in ("effective_at", "ledger_account_lock_version"):
+    for name in ("effective_at", "ledger_account_lock_version", "version"):
         window = prepared.pop(name, None) or {}
         if window.get("gte") is not None:
             prepared[f"{name}_lower_bound"] = window["gte"]
