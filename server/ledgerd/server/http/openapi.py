@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import pydantic
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from ledgerd.server.http.operations import AFTER_CURSOR, IDEMPOTENCY_KEY, PER_PAGE, Operation
+from ledgerd.server.http.operations import AFTER_CURSOR, IDEMPOTENCY_KEY, PATH_PARAMETER, PER_PAGE, Operation
 
 REF_TEMPLATE = "#/components/schemas/{model}"
-PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["errors"],

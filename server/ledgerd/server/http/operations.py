@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import json5
 import pydantic
 from aiohttp import web
-from google.protobuf import json_format
+from google.protobuf import json_format, message_factory
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from multidict import MultiMapping
 
@@ -32,12 +33,22 @@ from ledgerd.server.domain.errors import FieldViolation, InvalidArgument
 from ledgerd.server.http.auth import organization
 from ledgerd.server.http.wire import fill, to_json
 from ledgerd.server.interceptors.authentication import act_as
+from ledgerd.v1 import balance_pb2, event_pb2, ledger_pb2, monitor_pb2, transaction_pb2
 
 JsonObject = dict[str, Any]
 Shape = Callable[[JsonObject], JsonObject]
 IDEMPOTENCY_KEY = "Idempotency-Key"
 AFTER_CURSOR = "X-After-Cursor"
 PER_PAGE = "X-Per-Page"
+PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
+# The proto service of each Bridge field.
+SERVICES: Mapping[str, ServiceDescriptor] = {
+    "ledgers": ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"],
+    "transactions": transaction_pb2.DESCRIPTOR.services_by_name["TransactionService"],
+    "balances": balance_pb2.DESCRIPTOR.services_by_name["BalanceService"],
+    "monitors": monitor_pb2.DESCRIPTOR.services_by_name["BalanceMonitorService"],
+    "events": event_pb2.DESCRIPTOR.services_by_name["EventService"],
+}
 # `name`, `name[]` and `name[key]` (MT's query style: arrays with brackets, maps as deepObject).
 QUERY_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\[\]]*)\])?$")
 
@@ -52,13 +63,12 @@ class Operation:
     path: str  # under /api, aiohttp's syntax: /ledgers/{id}
     summary: str
     service: str  # a field of Bridge
-    rpc: str  # the servicer's method
-    request_type: type[Message]
-    answer: str  # the field of the rpc's response holding the object (or, listing, the list)
+    rpc: str  # the servicer's method; its request and response messages follow from the proto
     response: type[pydantic.BaseModel]  # MT's object, for the OpenAPI document
     body: type[pydantic.BaseModel] | None = None
     query: type[pydantic.BaseModel] | None = None
-    path_fields: Mapping[str, str] = field(default_factory=lambda: {"id": "id"})
+    # Path parameter -> request field; by default each parameter fills the field of its name.
+    path_fields: Mapping[str, str] | None = None
     status: int = 200
     listing: bool = False
     # MT's touches the mechanical mapping cannot make: on the request's fields, and on the object.
@@ -68,6 +78,27 @@ class Operation:
     @property
     def name(self) -> str:
         return self.rpc
+
+    @property
+    def fields_of_path(self) -> Mapping[str, str]:
+        if self.path_fields is not None:
+            return self.path_fields
+        return {name: name for name in PATH_PARAMETER.findall(self.path)}
+
+    @property
+    def method_descriptor(self) -> MethodDescriptor:
+        return SERVICES[self.service].methods_by_name[self.rpc]
+
+    @property
+    def request_type(self) -> type[Message]:
+        return message_factory.GetMessageClass(self.method_descriptor.input_type)
+
+    @property
+    def answer(self) -> str:
+        """The response's field holding the object (or, listing, the list): its first message field
+        (the resource, by the protos' convention; CreateLedgerableEvent's second is the transaction
+        written, which MT's answer names by its id)."""
+        return next(f.name for f in self.method_descriptor.output_type.fields if f.message_type is not None)
 
 
 @dataclass(frozen=True)
@@ -172,9 +203,9 @@ def lenient_json(text: str) -> Any:
         raise not_json from None
 
 
-def request_message(operation: Operation, data: JsonObject) -> Message:
+def request_message(request_type: type[Message], data: JsonObject) -> Message:
     try:
-        return fill(operation.request_type(), data)
+        return fill(request_type(), data)
     except (ValueError, TypeError, OverflowError, json_format.ParseError) as error:
         # What the models let through but protobuf refuses (a lone surrogate in a string, say).
         raise InvalidArgument([FieldViolation("body", f"cannot be represented: {error}")]) from None
@@ -183,6 +214,7 @@ def request_message(operation: Operation, data: JsonObject) -> Message:
 def route_of(operation: Operation, bridge: Bridge) -> web.RouteDef:
     servicer = getattr(bridge, operation.service)
     call = getattr(servicer, operation.rpc)
+    request_type, answer_field = operation.request_type, operation.answer
 
     async def handle(request: web.Request) -> web.Response:
         data: JsonObject = {}
@@ -193,11 +225,11 @@ def route_of(operation: Operation, bridge: Bridge) -> web.RouteDef:
             raise InvalidArgument([FieldViolation(name, "is not a parameter of this operation") for name in query])
         if operation.body is not None:
             data.update(validated(operation.body, await json_body(request)))
-        data.update({fields: request.match_info[name] for name, fields in operation.path_fields.items()})
+        data.update({fields: request.match_info[name] for name, fields in operation.fields_of_path.items()})
         if operation.listing:
             data["page_size"] = data.pop("per_page", None)
             data["page_token"] = data.pop("after_cursor", None)
-        message = request_message(operation, operation.prepare(data))
+        message = request_message(request_type, operation.prepare(data))
         key = request.headers.get(IDEMPOTENCY_KEY)
         if key is not None and "idempotency_key" in message.DESCRIPTOR.fields_by_name:
             if len(key) > limits.idempotency_key_length_max:
@@ -207,7 +239,7 @@ def route_of(operation: Operation, bridge: Bridge) -> web.RouteDef:
             message.idempotency_key = key  # type: ignore[attr-defined]
         act_as(organization(request))
         response = await call(message, None)
-        answer = getattr(response, operation.answer)
+        answer = getattr(response, answer_field)
         if not operation.listing:
             return json_response(operation.shape(to_json(answer)), operation.status)
         headers = {PER_PAGE: str(message.page_size or limits.page_size_default)}  # type: ignore[attr-defined]
