@@ -16,6 +16,7 @@ from ledgerd.client import LedgerdClient
 from ledgerd.v1 import ledger_pb2, transaction_pb2
 
 from .http_helpers import Organization, mt_client, new_organization
+from .ledger_helpers import CREDIT, DEBIT, POSTED, entry
 
 
 @pytest.fixture
@@ -292,9 +293,19 @@ async def test_a_transaction_written_over_rest_is_the_same_over_grpc(
 ) -> None:
     _, cash, jane, _ = await wallet_ledger(mt)
     written = await mt.ledger_transactions.create(
-        status="posted", ledger_entries=move(cash, jane, 1234), metadata={"kind": "deposit"}
+        status="posted", ledger_entries=move(cash, jane, 1234), metadata={"kind": "deposit"}, idempotency_key="shared"
     )
     async with LedgerdClient(target, organization.api_key) as grpc_client:
+        # The same request over gRPC with the same key: one idempotency store, so a replay.
+        replayed = await grpc_client.transactions.CreateLedgerTransaction(
+            transaction_pb2.CreateLedgerTransactionRequest(
+                ledger_entries=[entry(cash, DEBIT, 1234), entry(jane, CREDIT, 1234)],
+                status=POSTED,
+                metadata={"kind": "deposit"},
+                idempotency_key="shared",
+            )
+        )
+        assert replayed.ledger_transaction.id == written.id
         got = (
             await grpc_client.transactions.GetLedgerTransaction(
                 transaction_pb2.GetLedgerTransactionRequest(id=written.id)
