@@ -8,6 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
+from ledgerd.server.domain import limits
 from ledgerd.server.http.routes import OPERATIONS
 
 from .http_helpers import new_organization
@@ -212,3 +213,14 @@ async def test_the_openapi_document_is_served_without_credentials_and_describes_
     served = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
     assert served == {(o.method, "/api" + o.path) for o in OPERATIONS}
     assert document["components"]["securitySchemes"]["basic_auth"] == {"type": "http", "scheme": "basic"}
+
+
+async def test_an_idempotency_key_over_its_limit_is_422_and_writes_nothing(http_base: str, pool: asyncpg.Pool) -> None:
+    organization = await new_organization(pool)
+    too_long = "k" * (limits.idempotency_key_length_max + 1)
+    async with httpx.AsyncClient(base_url=http_base, auth=(organization.name, organization.api_key)) as curl:
+        refused = await curl.post("/api/ledgers", json={"name": "x"}, headers={"Idempotency-Key": too_long})
+        listed = await curl.get("/api/ledgers")
+    assert refused.status_code == 422
+    assert refused.json()["errors"]["parameter"] == "idempotency_key"
+    assert listed.json() == []

@@ -22,7 +22,6 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from multidict import MultiMapping
 
-from ledgerd.server.api.balance_service import BalanceService
 from ledgerd.server.api.event_service import EventService
 from ledgerd.server.api.ledger_service import LedgerService
 from ledgerd.server.api.monitor_service import BalanceMonitorService
@@ -33,7 +32,7 @@ from ledgerd.server.domain.errors import FieldViolation, InvalidArgument
 from ledgerd.server.http.auth import organization
 from ledgerd.server.http.wire import fill, to_json
 from ledgerd.server.interceptors.authentication import act_as
-from ledgerd.v1 import balance_pb2, event_pb2, ledger_pb2, monitor_pb2, transaction_pb2
+from ledgerd.v1 import event_pb2, ledger_pb2, monitor_pb2, transaction_pb2
 
 JsonObject = dict[str, Any]
 Shape = Callable[[JsonObject], JsonObject]
@@ -45,7 +44,6 @@ PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 SERVICES: Mapping[str, ServiceDescriptor] = {
     "ledgers": ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"],
     "transactions": transaction_pb2.DESCRIPTOR.services_by_name["TransactionService"],
-    "balances": balance_pb2.DESCRIPTOR.services_by_name["BalanceService"],
     "monitors": monitor_pb2.DESCRIPTOR.services_by_name["BalanceMonitorService"],
     "events": event_pb2.DESCRIPTOR.services_by_name["EventService"],
 }
@@ -107,7 +105,6 @@ class Bridge:
 
     ledgers: LedgerService
     transactions: TransactionService
-    balances: BalanceService
     monitors: BalanceMonitorService
     events: EventService
 
@@ -116,7 +113,6 @@ class Bridge:
         return cls(
             ledgers=LedgerService(use_cases.ledgers, use_cases.categories, use_cases.history),
             transactions=TransactionService(use_cases.transactions),
-            balances=BalanceService(use_cases.balances, use_cases.watching),
             monitors=BalanceMonitorService(use_cases.monitors),
             events=EventService(use_cases.events),
         )
@@ -212,31 +208,11 @@ def request_message(request_type: type[Message], data: JsonObject) -> Message:
 
 
 def route_of(operation: Operation, bridge: Bridge) -> web.RouteDef:
-    servicer = getattr(bridge, operation.service)
-    call = getattr(servicer, operation.rpc)
+    call = getattr(getattr(bridge, operation.service), operation.rpc)
     request_type, answer_field = operation.request_type, operation.answer
 
     async def handle(request: web.Request) -> web.Response:
-        data: JsonObject = {}
-        query = query_values(request.query)
-        if operation.query is not None:
-            data.update(validated(operation.query, query))
-        elif query:
-            raise InvalidArgument([FieldViolation(name, "is not a parameter of this operation") for name in query])
-        if operation.body is not None:
-            data.update(validated(operation.body, await json_body(request)))
-        data.update({fields: request.match_info[name] for name, fields in operation.fields_of_path.items()})
-        if operation.listing:
-            data["page_size"] = data.pop("per_page", None)
-            data["page_token"] = data.pop("after_cursor", None)
-        message = request_message(request_type, operation.prepare(data))
-        key = request.headers.get(IDEMPOTENCY_KEY)
-        if key is not None and "idempotency_key" in message.DESCRIPTOR.fields_by_name:
-            if len(key) > limits.idempotency_key_length_max:
-                raise InvalidArgument(
-                    [FieldViolation(IDEMPOTENCY_KEY, f"is longer than {limits.idempotency_key_length_max} characters")]
-                )
-            message.idempotency_key = key  # type: ignore[attr-defined]
+        message = await request_of(operation, request_type, request)
         act_as(organization(request))
         response = await call(message, None)
         answer = getattr(response, answer_field)
@@ -248,6 +224,28 @@ def route_of(operation: Operation, bridge: Bridge) -> web.RouteDef:
         return json_response([operation.shape(to_json(item)) for item in answer], operation.status, headers)
 
     return web.route(operation.method, operation.path, handle, name=operation.name)
+
+
+async def request_of(operation: Operation, request_type: type[Message], request: web.Request) -> Message:
+    """The servicer's request message for an HTTP request: its query, body and path, MT's page
+    parameters as the message's, and the Idempotency-Key header as its idempotency_key (whose
+    length the servicer checks, as over gRPC)."""
+    data: JsonObject = {}
+    query = query_values(request.query)
+    if operation.query is not None:
+        data.update(validated(operation.query, query))
+    elif query:
+        raise InvalidArgument([FieldViolation(name, "is not a parameter of this operation") for name in query])
+    if operation.body is not None:
+        data.update(validated(operation.body, await json_body(request)))
+    data.update({field: request.match_info[name] for name, field in operation.fields_of_path.items()})
+    if operation.listing:
+        data["page_size"] = data.pop("per_page", None)
+        data["page_token"] = data.pop("after_cursor", None)
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is not None and "idempotency_key" in request_type.DESCRIPTOR.fields_by_name:
+        data["idempotency_key"] = key
+    return request_message(request_type, operation.prepare(data))
 
 
 def json_response(body: Any, status: int, headers: Mapping[str, str] | None = None) -> web.Response:
