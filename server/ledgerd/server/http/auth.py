@@ -10,7 +10,7 @@ import uuid
 
 from aiohttp import BasicAuth, hdrs, web
 
-from ledgerd.server.core.api_keys import Authenticator
+from ledgerd.server.core.api_keys import Authenticator, key_cache_entries_max
 from ledgerd.server.domain.errors import Unauthenticated
 from ledgerd.server.http.errors import Handler, error_response
 from ledgerd.server.store import organizations as store
@@ -41,7 +41,8 @@ class BasicAuthentication:
     def __init__(self, authenticator: Authenticator, pool: store.Executor) -> None:
         self.authenticator = authenticator
         self.pool = pool
-        # Organization names never change, so a name once read is kept (one per organization seen).
+        # Organization names never change, so a name once read is kept (one per organization seen,
+        # as many as the key cache holds keys).
         self._names: dict[uuid.UUID, str | None] = {}
 
     async def organization_of(self, credentials: BasicAuth) -> uuid.UUID:
@@ -52,6 +53,8 @@ class BasicAuthentication:
 
     async def _name(self, organization_id: uuid.UUID) -> str | None:
         if organization_id not in self._names:
+            if len(self._names) >= key_cache_entries_max:
+                self._names.clear()
             self._names[organization_id] = await store.organization_name(self.pool, organization_id)
         return self._names[organization_id]
 
