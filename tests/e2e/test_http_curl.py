@@ -224,3 +224,14 @@ async def test_an_idempotency_key_over_its_limit_is_422_and_writes_nothing(http_
     assert refused.status_code == 422
     assert refused.json()["errors"]["parameter"] == "idempotency_key"
     assert listed.json() == []
+
+
+async def test_a_body_over_the_limit_is_413_in_mts_shape(http_base: str, pool: asyncpg.Pool) -> None:
+    organization = await new_organization(pool)
+    huge = '{"name": "' + "x" * limits.http_body_bytes_max + '"}'
+    async with httpx.AsyncClient(base_url=http_base, auth=(organization.name, organization.api_key)) as curl:
+        refused = await curl.post("/api/ledgers", content=huge, headers=HEADERS)
+        listed = await curl.get("/api/ledgers")
+    assert refused.status_code == 413
+    assert refused.json()["errors"]["code"] == "parameter_invalid"
+    assert listed.json() == []
