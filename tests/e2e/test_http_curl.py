@@ -144,6 +144,9 @@ async def test_the_seeds_curl_bodies_as_written_build_the_tutorials_ledger(http_
             "credits": 10000,
             "debits": 5000,
             "amount": 5000,
+            "credits_string": "10000",
+            "debits_string": "5000",
+            "amount_string": "5000",
             "currency": "USD",
             "currency_exponent": 2,
         }

@@ -101,6 +101,7 @@ async def test_the_digital_wallet_tutorial_gives_janes_balances_and_lock_version
     for balance in (account.balances.pending_balance, account.balances.posted_balance):
         assert (balance.credits, balance.debits, balance.amount) == (10000, 5000, 5000)
         assert (balance.currency, balance.currency_exponent) == ("USD", 2)
+        assert (balance.credits_string, balance.debits_string, balance.amount_string) == ("10000", "5000", "5000")
     assert account.balances.available_balance.amount == 5000
     assert deposit.status == "posted"
     assert str(deposit.effective_date) == "2020-08-27"

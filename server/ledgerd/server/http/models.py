@@ -77,6 +77,9 @@ class LedgerBalance(BaseModel):
     credits: int
     debits: int
     amount: int
+    credits_string: str
+    debits_string: str
+    amount_string: str
     currency: str
     currency_exponent: int
 
@@ -266,6 +269,7 @@ class LedgerEntry(BaseModel):
     ledger_account_id: str
     direction: Direction
     amount: int
+    amount_string: str
     status: Status
     effective_at: datetime
     ledger_account_lock_version: int | None

@@ -12,9 +12,27 @@ from typing import Any
 JsonObject = dict[str, Any]
 
 
+BALANCE_AMOUNTS = ("credits", "debits", "amount")
+
+
+def with_string_twins(value: Any) -> Any:
+    """MT's newer answers carry every amount twice, as a number and as a string (`amount_string`,
+    `credits_string`, `debits_string`: MT's amounts go to 36 digits); ledgerd's are int64, exact
+    either way, and sent both ways for the clients that read the strings."""
+    if isinstance(value, list):
+        return [with_string_twins(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    twinned = {key: with_string_twins(item) for key, item in value.items()}
+    for key in BALANCE_AMOUNTS:
+        if isinstance(twinned.get(key), int) and not isinstance(twinned[key], bool):
+            twinned[f"{key}_string"] = str(twinned[key])
+    return twinned
+
+
 def mt_object(kind: str, *, updated: bool = True, discarded: bool = True) -> Callable[[JsonObject], JsonObject]:
     def shape(value: JsonObject) -> JsonObject:
-        shaped = {"object": kind, "live_mode": True, **value}
+        shaped: JsonObject = {"object": kind, "live_mode": True, **with_string_twins(value)}
         if updated and "updated_at" not in value:
             shaped["updated_at"] = value.get("created_at")  # written once, never updated
         if discarded:
