@@ -172,7 +172,7 @@ class LedgerAccountCategory(BaseModel):
     normal_balance: NormalBalance
     currency: str
     currency_exponent: int
-    balances: LedgerBalances
+    balances: LedgerBalances | None  # null in a membership change's answer: read the category for them
     ledger_account_count: int
     metadata: Metadata
     discarded_at: datetime | None
