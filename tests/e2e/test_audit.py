@@ -9,6 +9,7 @@ import uuid
 
 import asyncpg
 import grpc
+import httpx
 import pytest
 
 from ledgerd.client import LedgerdClient
@@ -16,6 +17,7 @@ from ledgerd.server.core.api_keys import create_api_key, hash_key
 from ledgerd.server.core.verify import verify
 from ledgerd.v1 import audit_pb2, hold_pb2
 
+from .http_helpers import new_organization
 from .ledger_helpers import POSTED, create_account, create_ledger, create_transaction, refused, transfer
 from .test_holds import APPROVED, DECLINED, card_program, place
 
@@ -137,3 +139,14 @@ async def test_verify_finds_a_transaction_without_its_event(client: LedgerdClien
         assert [o["id"] for o in offenders] == [str(unaudited)]
     finally:
         await pool.execute("DELETE FROM ledger_transactions WHERE id = $1", unaudited)
+
+
+async def test_a_change_over_http_is_recorded_with_its_route(pool: asyncpg.Pool, http_base: str, target: str) -> None:
+    organization = await new_organization(pool)
+    async with httpx.AsyncClient(base_url=http_base, auth=(organization.name, organization.api_key)) as http:
+        created = await http.post("/api/ledgers", json={"name": "Over HTTP"})
+        assert created.status_code == 201, created.text
+    async with LedgerdClient(target, organization.api_key) as client:
+        (event,) = await events(client)
+    assert (event.method, list(event.resource_ids)) == ("POST /api/ledgers", [created.json()["id"]])
+    assert event.api_key_id == await key_id(pool, organization.api_key)

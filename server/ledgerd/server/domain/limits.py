@@ -85,3 +85,10 @@ watch_versions_per_read_max = 1000
 balance_monitors_per_account_max = 10
 # How often a watcher reads even without a notification: the bound on what a lost one delays.
 watch_poll_interval_seconds = 5.0
+
+# HTTP (`serve --http-address`): the largest request body accepted (413 beyond it); a batch of
+# entries_per_transaction_max entries with full metadata fits well within it.
+http_body_bytes_max = 4 * 1024 * 1024
+# A body strict JSON refuses is read as JSON5 (hand-written bodies: trailing commas) only up to this
+# size: the JSON5 parser is pure Python, so a larger one would cost a core for nothing.
+http_lenient_body_bytes_max = 64 * 1024

@@ -11,7 +11,7 @@ from typing import Any
 
 import grpc
 
-from ledgerd.server.core.api_keys import Authenticator
+from ledgerd.server.core.api_keys import ApiKey, Authenticator
 from ledgerd.server.core.callers import Caller, set_caller
 from ledgerd.server.domain.errors import Unauthenticated
 from ledgerd.server.interceptors.errors import abort
@@ -65,3 +65,11 @@ class AuthenticationInterceptor(grpc.aio.ServerInterceptor):
             await abort(context, error)
         _organization.set(api_key.organization_id)
         set_caller(Caller(api_key.id, method))
+
+
+def act_as(api_key: ApiKey, method: str) -> None:
+    """Makes the key's organization the current one of this task, and the key and `method` its
+    caller: for the HTTP API, whose own authentication (ledgerd.server.http.auth) calls the same
+    servicers in process."""
+    _organization.set(api_key.organization_id)
+    set_caller(Caller(api_key.id, method))

@@ -43,3 +43,7 @@ async def api_key_of(db: Executor, key_hash: bytes) -> tuple[uuid.UUID, uuid.UUI
 
 async def count_api_keys(db: Executor) -> int:
     return await db.fetchval("SELECT count(*) FROM api_keys")  # type: ignore[no-any-return]
+
+
+async def organization_name(db: Executor, organization_id: uuid.UUID) -> str | None:
+    return await db.fetchval("SELECT name FROM organizations WHERE id = $1", organization_id)  # type: ignore[no-any-return]
