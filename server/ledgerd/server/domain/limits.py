@@ -76,3 +76,9 @@ watch_versions_per_read_max = 1000
 balance_monitors_per_account_max = 10
 # How often a watcher reads even without a notification: the bound on what a lost one delays.
 watch_poll_interval_seconds = 5.0
+
+# `ledgerd export`: rows brought by each fetch of its server-side cursor (what a CSV export holds
+# at a time), and rows per Parquet row group (what a Parquet export holds at a time, as Arrow
+# columns; a multiple of the fetch, so every row group but the last is full).
+export_rows_per_fetch = 10_000
+export_rows_per_row_group = 100_000
