@@ -27,6 +27,7 @@ from ledgerd.v1 import (
 )
 
 ERROR_DOMAIN = "ledgerd.v1"
+REQUEST_ID_METADATA = "x-request-id"
 
 
 _Stub = TypeVar("_Stub")
@@ -89,11 +90,16 @@ class ErrorDetails:
     metadata: dict[str, str] = field(default_factory=dict)
     # (field path, description) of every offending field of an INVALID_ARGUMENT.
     field_violations: tuple[tuple[str, str], ...] = ()
+    # The server's id of the call (`x-request-id`): its log lines carry it, and with tracing on it
+    # is the call's trace id.
+    request_id: str = ""
 
 
 def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
-    reason, metadata, violations = "", {}, []
+    reason, metadata, violations, request_id = "", {}, [], ""
     for key, value in error.trailing_metadata() or ():
+        if key == REQUEST_ID_METADATA:
+            request_id = str(value)
         if key != "grpc-status-details-bin":
             continue
         status = status_pb2.Status.FromString(value)
@@ -103,4 +109,4 @@ def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
                 reason, metadata = info.reason, dict(info.metadata)
             elif detail.Unpack(bad_request):
                 violations += [(v.field, v.description) for v in bad_request.field_violations]
-    return ErrorDetails(error.code(), error.details() or "", reason, metadata, tuple(violations))
+    return ErrorDetails(error.code(), error.details() or "", reason, metadata, tuple(violations), request_id)

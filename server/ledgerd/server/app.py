@@ -33,6 +33,8 @@ from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
+from ledgerd.server.interceptors.request_ids import RequestIds
+from ledgerd.server.tracing import Tracing
 from ledgerd.v1 import (
     balance_pb2,
     balance_pb2_grpc,
@@ -88,20 +90,32 @@ class RunningServer:
         await self.server.stop(grace_seconds)
 
 
-async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = True) -> RunningServer:
+async def start_server(
+    pool: asyncpg.Pool, address: str, *, background: bool = True, tracing: Tracing | None = None
+) -> RunningServer:
     """Serves on `address` ("host:port"; port 0 picks a free one) until stopped; with `background`,
     also takes part in the background rounds (the hold expirer and the idempotency key sweeper),
-    which one process of all those on the database runs at a time (core/exclusive.py)."""
+    which one process of all those on the database runs at a time (core/exclusive.py). With
+    `tracing`, every call and every write batch is a span (ledgerd.server.tracing)."""
     ledgers = LedgersUseCases(pool)
     categories = CategoriesUseCases(pool)
     history = HistoryUseCases(ledgers)
-    coalescer = Coalescer(pool)
+    coalescer = Coalescer(pool, tracer=None if tracing is None else tracing.tracer())
     holds = HoldsUseCases(pool, coalescer)
     counter = CallCounter()
+    # The call's span, when traced, encloses everything else; ErrorInterceptor encloses every layer
+    # that can raise, so that whatever they raise leaves as a status; the counter and the request
+    # numbering before it raise nothing.
+    interceptors: list[grpc.aio.ServerInterceptor] = [
+        counter,
+        RequestIds(),
+        ErrorInterceptor(),
+        AuthenticationInterceptor(Authenticator(pool)),
+    ]
+    if tracing is not None:
+        interceptors.insert(0, tracing.server_interceptor())
     server = grpc.aio.server(
-        # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
-        # status; the counter before it raises nothing.
-        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
+        interceptors=interceptors,
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),
