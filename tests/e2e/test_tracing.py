@@ -248,3 +248,21 @@ async def test_ledgerd_serve_logs_json_lines_that_carry_the_request_id(pool: asy
         assert set(line) >= {"time", "level", "logger", "process", "method"}
     finally:
         assert await served.stop() == 0, served.output()
+
+
+async def test_ledgerd_serve_traces_when_the_environment_asks(pool: asyncpg.Pool, database_url: str) -> None:
+    """The path the environment takes: `ledgerd serve` with OTEL_TRACES_EXPORTER=console prints its
+    spans (flushed as it stops), the refused call's among them under its request id."""
+    _, key = await create_api_key(pool, f"traces-{uuid.uuid4()}")
+    environment = {**os.environ, "DATABASE_URL": database_url, "OTEL_TRACES_EXPORTER": "console"}
+    served = await Served.start("--address", "127.0.0.1:0", env=environment)
+    try:
+        async with LedgerdClient(served.address, key) as client:
+            with pytest.raises(grpc.aio.AioRpcError) as raised:
+                await client.ledgers.GetLedger(ledger_pb2.GetLedgerRequest(id=str(uuid.uuid4())))
+    finally:
+        assert await served.stop() == 0, served.output()
+    request_id = error_details(raised.value).request_id
+    output = served.output()
+    assert '"name": "/ledgerd.v1.LedgerService/GetLedger"' in output
+    assert f'"trace_id": "0x{request_id}"' in output
