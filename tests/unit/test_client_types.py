@@ -71,12 +71,19 @@ asyncio.run(main())
 """
 
 
+@pytest.fixture(scope="module")
+def wrong_checked(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    return mypy_strict(tmp_path_factory.mktemp("wrong"), {"wrong": WRONG})
+
+
 @pytest.mark.parametrize(
     ("line", "code"),
     [(9, "arg-type"), (10, "attr-defined"), (11, "arg-type"), (12, "operator")],
     ids=["wrong request", "misspelt field", "another service's request", "amount is an int"],
 )
-def test_mypy_strict_catches_a_wrong_call_to_the_client(tmp_path: Path, line: int, code: str) -> None:
-    result = mypy_strict(tmp_path, {"wrong": WRONG})
-    assert result.returncode == 1, result.stdout + result.stderr
+def test_mypy_strict_catches_a_wrong_call_to_the_client(
+    wrong_checked: subprocess.CompletedProcess[str], line: int, code: str
+) -> None:
+    result = wrong_checked
+    assert result.returncode == 1 and "Found 4 errors in 1 file" in result.stdout, result.stdout + result.stderr
     assert re.search(rf"^wrong\.py:{line}: error: .*\[{code}\]$", result.stdout, re.MULTILINE), result.stdout
