@@ -297,6 +297,16 @@ async def test_an_unknown_ledger_is_refused_with_status_1_and_no_output_file(dat
     assert os.listdir(tmp_path) == []
 
 
+async def test_a_database_without_ledgerd_tables_is_refused_with_status_1(own_database_url: str) -> None:
+    code, output = await run_ledgerd(
+        "export", "ledger_accounts", "--ledger", str(uuid.uuid4()), database_url=own_database_url
+    )
+    assert (code, output.strip()) == (
+        1,
+        "ledgerd export: the database has no ledgerd tables (run ledgerd migrate on it)",
+    )
+
+
 async def test_a_ledger_id_that_is_not_a_uuid_is_a_usage_error(database_url: str) -> None:
     code, output = await run_ledgerd("export", "holds", "--ledger", "wallets", database_url=database_url)
     assert code == 2 and "--ledger: invalid UUID value: 'wallets'" in output

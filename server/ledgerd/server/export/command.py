@@ -1,8 +1,8 @@
 """`ledgerd export TABLE --ledger LEDGER_ID [--format csv|parquet] [--output FILE]`, on DATABASE_URL
 (else the embedded database). Standard output by default; with --output, the file appears only
 once complete (written beside it under a temporary name, then renamed), so a failed export leaves
-no partial file behind. Exit status 0, 1 for an unknown ledger (said on standard error), 2 for a
-usage error."""
+no partial file behind. Exit status 0; 1 for an unknown ledger or a database without ledgerd's
+tables (said on standard error; export never migrates: it may read a replica); 2 for a usage error."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ledgerd.server.export.parquet_writer import ParquetRows
 from ledgerd.server.store.embedded import database_url
 
 FORMATS: dict[str, Callable[..., RowSink]] = {"csv": CsvRows, "parquet": ParquetRows}
-LEDGER_NOT_FOUND_STATUS = 1
+EXPORT_FAILED_STATUS = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +48,10 @@ async def export(arguments: argparse.Namespace) -> int:
             )
     except NotFound as error:
         print(f"ledgerd export: {error.message}", file=sys.stderr)
-        return LEDGER_NOT_FOUND_STATUS
+        return EXPORT_FAILED_STATUS
+    except asyncpg.UndefinedTableError:
+        print("ledgerd export: the database has no ledgerd tables (run ledgerd migrate on it)", file=sys.stderr)
+        return EXPORT_FAILED_STATUS
     finally:
         await connection.close()
     if arguments.output is not None:

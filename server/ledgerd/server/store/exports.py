@@ -49,6 +49,9 @@ async def fetch_rows(
 ) -> AsyncIterator[list[asyncpg.Record]]:
     """The table's rows of the ledger, `rows_per_fetch` at a time. Needs an open transaction (a
     cursor lives in one)."""
+    # Every row will be read: plan for the whole result, not for the first 10% of it (PostgreSQL's
+    # default for a cursor, which walked every ledger's entries in id order to find this ledger's).
+    await connection.execute("SET LOCAL cursor_tuple_fraction = 1.0")
     cursor = await connection.cursor(QUERIES[table], ledger_id)
     while rows := await cursor.fetch(rows_per_fetch):
         yield rows
