@@ -31,6 +31,8 @@ from ledgerd.server.http.app import RunningHttp, build_http_app, start_http
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
+from ledgerd.server.interceptors.request_ids import RequestIds
+from ledgerd.server.tracing import Tracing
 from ledgerd.v1 import (
     audit_pb2,
     audit_pb2_grpc,
@@ -104,17 +106,29 @@ async def start_server(
     background: bool = True,
     http_address: str | None = None,
     http_routes: Iterable[web.AbstractRouteDef] = (),
+    tracing: Tracing | None = None,
 ) -> RunningServer:
     """Serves gRPC on `address` ("host:port"; port 0 picks a free one) until stopped; with
     `http_address`, HTTP too (/api, and `http_routes` beside it: build_http_app). With `background`,
-    also takes part in the background rounds (the hold expirer, the idempotency key sweeper and the statistics keeper),
-    which one process of all those on the database runs at a time (core/exclusive.py)."""
-    use_cases = UseCases.on(pool)
+    also takes part in the background rounds (the hold expirer, the idempotency key sweeper and the
+    statistics keeper), which one process of all those on the database runs at a time
+    (core/exclusive.py). With `tracing`, every call and every write batch is a span
+    (ledgerd.server.tracing)."""
+    use_cases = UseCases.on(pool, tracer=None if tracing is None else tracing.tracer())
     counter = CallCounter()
+    # The call's span, when traced, encloses everything else; ErrorInterceptor encloses every layer
+    # that can raise, so that whatever they raise leaves as a status; the counter and the request
+    # numbering before it raise nothing.
+    interceptors: list[grpc.aio.ServerInterceptor] = [
+        counter,
+        RequestIds(),
+        ErrorInterceptor(),
+        AuthenticationInterceptor(use_cases.authenticator),
+    ]
+    if tracing is not None:
+        interceptors.insert(0, tracing.server_interceptor())
     server = grpc.aio.server(
-        # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
-        # status; the counter before it raises nothing.
-        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(use_cases.authenticator)],
+        interceptors=interceptors,
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),

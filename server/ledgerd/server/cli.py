@@ -1,4 +1,4 @@
-"""The `ledgerd` command line: serve, migrate, keys create, verify, adapters serve."""
+"""The `ledgerd` command line: serve, migrate, keys create, verify, export, adapters serve."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import ledgerd.adapters
 from ledgerd.server.core import api_keys
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
+from ledgerd.server.export import command as export_command
 from ledgerd.server.logs import configure_logging
 from ledgerd.server.serving import serve_until_stopped
 from ledgerd.server.store.embedded import database_url
@@ -144,6 +145,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--organization", required=True, help="organization name")
     create.set_defaults(run=create_key)
     commands.add_parser("verify", help="check every invariant on the database").set_defaults(run=verify_command)
+    export = commands.add_parser("export", help="write one table of a ledger as CSV or Parquet (DATABASE_URL)")
+    export_command.add_arguments(export)
+    export.set_defaults(run=export_command.export)
     adapters = commands.add_parser("adapters", help="card-issuer webhook adapters (HTTP)")
     adapters_commands = adapters.add_subparsers(dest="adapters_command", required=True)
     adapters_serve = adapters_commands.add_parser("serve", help="serve Lithic, Marqeta and Stripe Issuing webhooks")

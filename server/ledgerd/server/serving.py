@@ -11,6 +11,7 @@ from collections.abc import Callable
 import asyncpg
 
 from ledgerd.server.app import start_server
+from ledgerd.server.tracing import tracing_from_environment
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -39,12 +40,17 @@ async def serve_until_stopped(
     loop = asyncio.get_running_loop()
     for signal_number in STOP_SIGNALS:
         loop.add_signal_handler(signal_number, stopping.set)
-    running = await start_server(pool, address, http_address=http_address)
-    if http_address is not None:
-        print(f"{name} {HTTP_SERVING}{host_of(http_address)}:{running.http_port}", flush=True)
-    print(f"{name} serving on {host_of(address)}:{running.port}", flush=True)
-    on_serving(running.port)
-    await stopping.wait()
-    print(f"{name} stopping after {running.calls} calls", flush=True)
-    await running.stop()
+    tracing = tracing_from_environment()  # off unless OTEL_ variables ask (ledgerd.server.tracing)
+    try:
+        running = await start_server(pool, address, http_address=http_address, tracing=tracing)
+        if http_address is not None:
+            print(f"{name} {HTTP_SERVING}{host_of(http_address)}:{running.http_port}", flush=True)
+        print(f"{name} serving on {host_of(address)}:{running.port}", flush=True)
+        on_serving(running.port)
+        await stopping.wait()
+        print(f"{name} stopping after {running.calls} calls", flush=True)
+        await running.stop()
+    finally:
+        if tracing is not None:
+            tracing.stop()
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
+from opentelemetry import trace
 
 from ledgerd.server.core.api_keys import Authenticator
 from ledgerd.server.core.audit import AuditUseCases
@@ -39,11 +40,12 @@ class UseCases:
     audit: AuditUseCases
 
     @classmethod
-    def on(cls, pool: asyncpg.Pool) -> UseCases:
+    def on(cls, pool: asyncpg.Pool, *, tracer: trace.Tracer | None = None) -> UseCases:
+        """`tracer`: the write batches' spans (ledgerd.server.tracing), when traced."""
         ledgers = LedgersUseCases(pool)
         categories = CategoriesUseCases(pool)
         history = HistoryUseCases(ledgers)
-        coalescer = Coalescer(pool)
+        coalescer = Coalescer(pool, tracer=tracer)
         feed = BalanceFeed(pool)
         return cls(
             pool=pool,

@@ -92,3 +92,8 @@ http_body_bytes_max = 4 * 1024 * 1024
 # A body strict JSON refuses is read as JSON5 (hand-written bodies: trailing commas) only up to this
 # size: the JSON5 parser is pure Python, so a larger one would cost a core for nothing.
 http_lenient_body_bytes_max = 64 * 1024
+# `ledgerd export`: rows brought by each fetch of its server-side cursor (what a CSV export holds
+# at a time), and rows per Parquet row group (what a Parquet export holds at a time, as Arrow
+# columns; a multiple of the fetch, so every row group but the last is full).
+export_rows_per_fetch = 10_000
+export_rows_per_row_group = 100_000

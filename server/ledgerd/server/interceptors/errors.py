@@ -1,6 +1,8 @@
 """The one error map: domain errors and database failures to gRPC status codes, each with a
 google.rpc.Status carrying ErrorInfo (reason, domain "ledgerd.v1") and, for bad requests, a
-BadRequest listing every field violation. Nothing else in the server knows gRPC codes."""
+BadRequest listing every field violation. Nothing else in the server knows gRPC codes. A refused
+call is logged (INFO; WARNING for the server's own trouble) and answers its request id in the
+trailing metadata `x-request-id` (logs.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from ledgerd.server.domain.errors import (
     Unavailable,
 )
 from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
+from ledgerd.server.logs import REQUEST_ID_METADATA, current_request_id
 from ledgerd.server.store.pool import CONNECTION_FAILURES
 from ledgerd.v1 import errors_pb2
 
@@ -47,6 +50,11 @@ CODES: list[tuple[type[LedgerError], grpc.StatusCode]] = [
     (ResourceExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (InvariantViolation, grpc.StatusCode.INTERNAL),
 ]
+
+# Codes that say the server, not the request, is at fault: logged as warnings.
+SERVER_SIDE_CODES = frozenset(
+    {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED}
+)
 
 
 def code_of(error: LedgerError) -> grpc.StatusCode:
@@ -105,12 +113,17 @@ def item_error(error: LedgerError) -> errors_pb2.ItemError:
 
 async def abort(context: Context, error: BaseException) -> None:
     ledger_error = translate(error)
-    status = status_details(ledger_error)
-    await context.abort(
-        code_of(ledger_error),
-        ledger_error.message,
-        trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),),
+    code = code_of(ledger_error)
+    log.log(
+        logging.WARNING if code in SERVER_SIDE_CODES else logging.INFO,
+        "call refused",
+        extra={"code": code.name, "reason": ledger_error.reason.value},
     )
+    trailing_metadata = [("grpc-status-details-bin", status_details(ledger_error).SerializeToString())]
+    request_id = current_request_id()
+    if request_id is not None:
+        trailing_metadata.append((REQUEST_ID_METADATA, request_id))
+    await context.abort(code, ledger_error.message, trailing_metadata=tuple(trailing_metadata))
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
