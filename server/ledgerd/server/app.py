@@ -32,6 +32,7 @@ from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
+from ledgerd.server.interceptors.decoding import DecodingInterceptor
 from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.v1 import (
     balance_pb2,
@@ -101,7 +102,13 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
     server = grpc.aio.server(
         # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
         # status; the counter before it raises nothing.
-        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
+        # Undecodable requests are refused before authentication: there is nothing to act on.
+        interceptors=[
+            counter,
+            ErrorInterceptor(),
+            DecodingInterceptor(),
+            AuthenticationInterceptor(Authenticator(pool)),
+        ],
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),

@@ -258,7 +258,7 @@ class HoldService(hold_pb2_grpc.HoldServiceServicer):
 
     async def ListHolds(self, request: pb.ListHoldsRequest, context: Any) -> pb.ListHoldsResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         status = convert.hold_status(violations, "status", request.status)
         violations.text("external_id", request.external_id, limits.external_id_length_max)

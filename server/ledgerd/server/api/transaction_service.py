@@ -114,7 +114,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         self, request: pb.ListLedgerTransactionsRequest, context: Any
     ) -> pb.ListLedgerTransactionsResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         ledger_id = violations.uuid("ledger_id", request.ledger_id, required=False)
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES)
@@ -189,7 +189,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         self, request: pb.ListLedgerEntriesRequest, context: Any
     ) -> pb.ListLedgerEntriesResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         transaction_id = violations.uuid("ledger_transaction_id", request.ledger_transaction_id, required=False)
         status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES)
@@ -245,7 +245,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
     ) -> pb.ListLedgerTransactionVersionsResponse:
         violations = Violations()
         transaction_id = violations.uuid("ledger_transaction_id", request.ledger_transaction_id)
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         bounds = convert.optional_bounds(violations, request, "version")
         violations.raise_if_any()
         assert transaction_id is not None

@@ -11,14 +11,17 @@ from typing import Any
 
 import asyncpg
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import (
     Aborted,
     AlreadyExists,
     ErrorReason,
     FailedPrecondition,
+    FieldViolation,
     InvalidArgument,
     InvariantViolation,
     LedgerError,
@@ -48,7 +51,8 @@ CODES: list[tuple[type[LedgerError], grpc.StatusCode]] = [
     (InvariantViolation, grpc.StatusCode.INTERNAL),
 ]
 
-# Failures of the database connection rather than of a statement: the client may retry.
+# Failures of the database connection rather than of a statement: the client may retry (with the
+# same idempotency key: a write whose COMMIT was lost with its connection is then found, not redone).
 UNAVAILABLE_ERRORS = (
     OSError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
@@ -57,7 +61,14 @@ UNAVAILABLE_ERRORS = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.InterfaceError,
+    # SQLSTATE class 08, connection exceptions reported by the server.
+    asyncpg.exceptions.PostgresConnectionError,
+    # The protocol state of a connection the server has just dropped ("cannot switch to state 12;
+    # another operation is in progress"): the pool discards the connection when it comes back.
+    asyncpg.exceptions.InternalClientError,
 )
+# What RetryInfo advises before a retry of UNAVAILABLE and RESOURCE_EXHAUSTED.
+RETRY_DELAY = duration_pb2.Duration(nanos=int(limits.retry_delay_seconds * 1e9))
 
 
 def code_of(error: LedgerError) -> grpc.StatusCode:
@@ -82,23 +93,48 @@ def translate(error: BaseException) -> LedgerError:
 
 
 def status_details(error: LedgerError) -> status_pb2.Status:
+    """The error's google.rpc.Status, within error_details_bytes_max and with a message of at most
+    error_message_bytes_max (it is sent twice: in the Status and as grpc-message). The field
+    violations are already bounded (field_violations_max); should their text still be too long,
+    the last ones are left out."""
+    violations = list(getattr(error, "violations", ()))
+    message = _cut(error.message, limits.error_message_bytes_max)
+    status = _status(error, message, violations)
+    while status.ByteSize() > limits.error_details_bytes_max and violations:
+        violations.pop()
+        status = _status(error, message, violations)
+    return status
+
+
+def _cut(text: str, bytes_max: int) -> str:
+    encoded = text.encode()
+    if len(encoded) <= bytes_max:
+        return text
+    return encoded[: bytes_max - 3].decode(errors="ignore") + "..."
+
+
+def _status(error: LedgerError, message: str, violations: list[FieldViolation]) -> status_pb2.Status:
     code = code_of(error)
-    details = [error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)]
+    details: list[Message] = [
+        error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)
+    ]
     if isinstance(error, InvalidArgument):
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                    for v in error.violations
+                    for v in violations
                 ]
             )
         )
+    if isinstance(error, Unavailable | ResourceExhausted):
+        details.append(error_details_pb2.RetryInfo(retry_delay=RETRY_DELAY))
     packed = []
     for detail in details:
         holder = any_pb2.Any()
         holder.Pack(detail)
         packed.append(holder)
-    return status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message, details=packed)
+    return status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=packed)
 
 
 def item_error(error: LedgerError) -> errors_pb2.ItemError:
@@ -119,7 +155,7 @@ async def abort(context: Context, error: BaseException) -> None:
     status = status_details(ledger_error)
     await context.abort(
         code_of(ledger_error),
-        ledger_error.message,
+        status.message,
         trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),),
     )
 
