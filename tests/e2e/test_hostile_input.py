@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 import asyncpg
@@ -26,11 +26,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from ledgerd.client import LedgerdClient
 from ledgerd.server.core.api_keys import create_api_key
 from ledgerd.server.domain import limits
-from ledgerd.v1 import balance_pb2, event_pb2, hold_pb2, ledger_pb2, monitor_pb2, transaction_pb2
+from ledgerd.v1 import balance_pb2, event_pb2, hold_pb2, ledger_pb2
 
 from .category_helpers import create_category, nothing_written
-from .event_helpers import TOP_UP_HANDLER, Wallets, create_handler, handler_request
+from .event_helpers import TOP_UP_HANDLER, handler_request
 from .ledger_helpers import DEBIT_NORMAL, POSTED, create_account, create_ledger, create_transaction, refused, transfer
+from .world_helpers import World
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -159,86 +160,12 @@ async def test_a_variable_query_value_json_cannot_hold_is_refused_naming_the_var
 # --- page tokens ---------------------------------------------------------------------------------
 
 
-class Lists:
-    """Two of everything a list pages through, in one ledger, and a way to call each list."""
-
-    async def open(self, client: LedgerdClient) -> Lists:
-        self.client = client
-        self.ledger = (await create_ledger(client)).id
-        await create_ledger(client, "Second")
-        cash = (await create_account(client, self.ledger, "Cash", normal_balance=DEBIT_NORMAL)).id
-        self.wallet = (await create_account(client, self.ledger, "Wallet")).id
-        self.transaction = (await create_transaction(client, transfer(cash, self.wallet, 10))).id
-        await create_transaction(client, transfer(cash, self.wallet, 20, status=POSTED))
-        for amount in (1, 2):
-            await client.transactions.UpdateLedgerTransaction(
-                transaction_pb2.UpdateLedgerTransactionRequest(id=self.transaction, metadata={"n": str(amount)})
-            )
-            await client.holds.PlaceHold(
-                hold_pb2.PlaceHoldRequest(
-                    ledger_account_id=self.wallet, counter_ledger_account_id=cash, amount=amount, currency="USD"
-                )
-            )
-            await create_category(client, self.ledger, f"Category {amount}")
-            await client.monitors.CreateLedgerAccountBalanceMonitor(
-                monitor_pb2.CreateLedgerAccountBalanceMonitorRequest(
-                    ledger_account_id=self.wallet,
-                    alert_condition=monitor_pb2.BalanceMonitorCondition(
-                        field=monitor_pb2.BALANCE_MONITOR_FIELD_AVAILABLE_BALANCE_AMOUNT,
-                        operator=monitor_pb2.BALANCE_MONITOR_OPERATOR_LESS_THAN,
-                        value=amount,
-                    ),
-                )
-            )
-        wallets = await Wallets(client).open()
-        await create_handler(client, wallets.ledger.id, TOP_UP_HANDLER)
-        second = {**TOP_UP_HANDLER, "conditions": {**TOP_UP_HANDLER["conditions"], "value": "Other"}}
-        await create_handler(client, wallets.ledger.id, second)
-        return self
-
-    def calls(self) -> dict[str, Callable[..., Awaitable[Any]]]:
-        c = self.client
-        return {
-            "ListLedgers": lambda **f: c.ledgers.ListLedgers(ledger_pb2.ListLedgersRequest(**f)),
-            "ListLedgerAccounts": lambda **f: c.ledgers.ListLedgerAccounts(
-                ledger_pb2.ListLedgerAccountsRequest(**f)
-            ),
-            "ListLedgerAccountCategories": lambda **f: c.ledgers.ListLedgerAccountCategories(
-                ledger_pb2.ListLedgerAccountCategoriesRequest(**f)
-            ),
-            "ListLedgerTransactions": lambda **f: c.transactions.ListLedgerTransactions(
-                transaction_pb2.ListLedgerTransactionsRequest(**f)
-            ),
-            "ListLedgerEntries": lambda **f: c.transactions.ListLedgerEntries(
-                transaction_pb2.ListLedgerEntriesRequest(**f)
-            ),
-            "ListLedgerTransactionVersions": lambda **f: c.transactions.ListLedgerTransactionVersions(
-                transaction_pb2.ListLedgerTransactionVersionsRequest(ledger_transaction_id=self.transaction, **f)
-            ),
-            "ListHolds": lambda **f: c.holds.ListHolds(hold_pb2.ListHoldsRequest(**f)),
-            "ListLedgerAccountBalanceMonitors": lambda **f: c.monitors.ListLedgerAccountBalanceMonitors(
-                monitor_pb2.ListLedgerAccountBalanceMonitorsRequest(**f)
-            ),
-            "ListLedgerEventHandlers": lambda **f: c.events.ListLedgerEventHandlers(
-                event_pb2.ListLedgerEventHandlersRequest(**f)
-            ),
-        }
-
-    async def tokens(self) -> dict[str, str]:
-        """Each list's token for its second page."""
-        tokens = {}
-        for name, call in self.calls().items():
-            tokens[name] = (await call(page_size=1)).next_page_token
-            assert tokens[name], f"{name} has a single page"
-        return tokens
-
-
 @pytest.fixture
-async def lists(client: LedgerdClient) -> Lists:
-    return await Lists().open(client)
+async def lists(client: LedgerdClient) -> World:
+    return await World().open(client)
 
 
-async def test_every_list_refuses_the_page_token_of_every_other_list(lists: Lists, pool: asyncpg.Pool) -> None:
+async def test_every_list_refuses_the_page_token_of_every_other_list(lists: World, pool: asyncpg.Pool) -> None:
     tokens = await lists.tokens()
     calls = lists.calls()
     for issuer, token in tokens.items():
@@ -249,7 +176,7 @@ async def test_every_list_refuses_the_page_token_of_every_other_list(lists: List
             assert await invalid_fields(pool, call(page_token=token)) == {"page_token"}, (issuer, name)
 
 
-async def test_a_page_token_sent_with_other_filters_is_refused(lists: Lists, pool: asyncpg.Pool) -> None:
+async def test_a_page_token_sent_with_other_filters_is_refused(lists: World, pool: asyncpg.Pool) -> None:
     token = (await lists.calls()["ListLedgerAccounts"](page_size=1)).next_page_token
     other_filters = lists.client.ledgers.ListLedgerAccounts(
         ledger_pb2.ListLedgerAccountsRequest(ledger_id=lists.ledger, page_token=token)
@@ -259,9 +186,7 @@ async def test_a_page_token_sent_with_other_filters_is_refused(lists: Lists, poo
     await lists.calls()["ListLedgerAccounts"](page_size=5, page_token=token)
 
 
-async def test_a_page_token_of_another_organization_is_refused(
-    lists: Lists, pool: asyncpg.Pool, target: str
-) -> None:
+async def test_a_page_token_of_another_organization_is_refused(lists: World, pool: asyncpg.Pool, target: str) -> None:
     tokens = await lists.tokens()
     _, key = await create_api_key(pool, f"stranger-{uuid.uuid4()}")
     async with LedgerdClient(target, key) as stranger:

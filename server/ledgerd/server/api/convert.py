@@ -202,14 +202,19 @@ TIMESTAMP_SECONDS_MIN = -62_135_596_800  # 0001-01-01T00:00:00Z
 TIMESTAMP_SECONDS_MAX = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
-def optional_datetime(violations: Violations, message: Message, field: str) -> datetime | None:
+def optional_datetime(violations: Violations, message: Message, field: str, *, stored: bool = False) -> datetime | None:
+    """A time of the Timestamp range. One to be `stored` must lie strictly inside it: the database
+    driver would write its two ends as -infinity and infinity (domain/validation.py TIME_RANGE);
+    a time that only bounds a read may be either end."""
     if not message.HasField(field):
         return None
     value: Timestamp = getattr(message, field)
-    in_range = TIMESTAMP_SECONDS_MIN <= value.seconds <= TIMESTAMP_SECONDS_MAX and 0 <= value.nanos <= 999_999_999
-    parsed = value.ToDatetime(tzinfo=UTC) if in_range else None
-    if parsed is None or not time_in_range(parsed):
-        violations.add(field, f"must be {TIME_RANGE} (nanos 0 to 999999999)")
+    if not TIMESTAMP_SECONDS_MIN <= value.seconds <= TIMESTAMP_SECONDS_MAX or not 0 <= value.nanos <= 999_999_999:
+        violations.add(field, "must be a time from 0001-01-01 to 9999-12-31 (nanos 0 to 999999999)")
+        return None
+    parsed = value.ToDatetime(tzinfo=UTC)
+    if stored and not time_in_range(parsed):
+        violations.add(field, f"must be {TIME_RANGE}")
         return None
     return parsed
 

@@ -50,7 +50,7 @@ def _place_command(request: pb.PlaceHoldRequest) -> PlaceHold:
     if request.currency:
         violations.currency("currency", request.currency)
     convert.common_fields(violations, request)
-    expires_at = convert.optional_datetime(violations, request, "expires_at")
+    expires_at = convert.optional_datetime(violations, request, "expires_at", stored=True)
     if expires_at is not None and expires_at <= utcnow():
         violations.add("expires_at", "must be in the future")
     timeout_seconds = None

@@ -106,6 +106,10 @@ def status_details(error: LedgerError) -> status_pb2.Status:
     return status
 
 
+# A field path or description past this is cut (ours are far shorter; a path may quote a key).
+VIOLATION_TEXT_BYTES_MAX = 300
+
+
 def _cut(text: str, bytes_max: int) -> str:
     encoded = text.encode()
     if len(encoded) <= bytes_max:
@@ -122,7 +126,10 @@ def _status(error: LedgerError, message: str, violations: list[FieldViolation]) 
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=_cut(v.field, VIOLATION_TEXT_BYTES_MAX),
+                        description=_cut(v.description, VIOLATION_TEXT_BYTES_MAX),
+                    )
                     for v in violations
                 ]
             )
