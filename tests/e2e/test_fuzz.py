@@ -18,7 +18,7 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
@@ -147,6 +147,9 @@ class Pools:
     own_ids: dict[str, list[str]]
     foreign_ids: list[str]
     page_tokens: list[str]
+    # Plausible requests (the caller's own ids, valid enums, small numbers, times near now) get past
+    # validation, to reach the use cases and the database; hostile ones are what the rest is about.
+    plausible: bool = False
     strategies: dict[str, st.SearchStrategy[Any]] = field(default_factory=dict)
 
     def ids_for(self, name: str) -> st.SearchStrategy[str]:
@@ -154,6 +157,8 @@ class Pools:
         kind = kind.removeprefix("nested_").removeprefix("reverses_")
         mine = [i for k, ids in self.own_ids.items() for i in ids if k == kind or kind == ""]
         every_own = [i for ids in self.own_ids.values() for i in ids]
+        if self.plausible:
+            return st.sampled_from(mine or every_own)
         return st.one_of(
             st.sampled_from(mine or every_own),
             st.sampled_from(mine or every_own),
@@ -169,6 +174,25 @@ class Pools:
 HUGE_TEXT = st.sampled_from([5_000, 70_000]).map(lambda n: "x" * n)
 TEXT = st.one_of(st.sampled_from(WORDS), st.sampled_from(WORDS), st.text(max_size=20), HUGE_TEXT)
 KEYS = st.one_of(st.sampled_from(["amount", "user_id", "type", "", "k" * 101, "a\x00", "é"]), st.text(max_size=8))
+
+
+PLAUSIBLE_WORDS = ["", "a", "Top Up", "USD", "credit", "debit", "pending", "posted", "archived", "1500", "equals"]
+PLAUSIBLE_WORDS += ["contains", "metadata", "id", "name", "ledger_account", "ledgerable_event.name"]
+PLAUSIBLE_WORDS += ["{{ledgerable_event.custom_data.amount}}", "2026-01-01T00:00:00Z", "user_id", "type"]
+NOW_SECONDS = 1_790_000_000
+
+
+def plausible_values() -> st.SearchStrategy[struct_pb2.Value]:
+    leaves = st.one_of(
+        st.sampled_from(PLAUSIBLE_WORDS).map(lambda w: struct_pb2.Value(string_value=w)),
+        st.integers(-5, 2000).map(lambda n: struct_pb2.Value(number_value=n)),
+        st.booleans().map(lambda b: struct_pb2.Value(bool_value=b)),
+    )
+    return st.recursive(
+        leaves,
+        lambda children: st.dictionaries(st.sampled_from(PLAUSIBLE_WORDS), children, max_size=2).map(_struct_value),
+        max_leaves=4,
+    )
 
 
 def timestamps() -> st.SearchStrategy[timestamp_pb2.Timestamp]:
@@ -240,6 +264,8 @@ def field_strategy(pools: Pools, f: descriptor.FieldDescriptor, depth: int) -> s
     if f.message_type is not None and f.message_type.GetOptions().map_entry:
         key_field, value_field = f.message_type.fields_by_name["key"], f.message_type.fields_by_name["value"]
         item = single_strategy(pools, value_field, depth)
+        if pools.plausible:
+            return st.dictionaries(st.sampled_from(["user_id", "type", "amount", "wallet_account"]), item, max_size=2)
         keys = (
             KEYS
             if key_field.type == descriptor.FieldDescriptor.TYPE_STRING
@@ -252,6 +278,8 @@ def field_strategy(pools: Pools, f: descriptor.FieldDescriptor, depth: int) -> s
         )
     if f.is_repeated:
         item = single_strategy(pools, f, depth)
+        if pools.plausible:
+            return st.lists(item, max_size=3)
         return st.one_of(
             st.lists(item, max_size=3),
             st.lists(item, max_size=3),
@@ -273,6 +301,8 @@ def single_strategy(pools: Pools, f: descriptor.FieldDescriptor, depth: int) -> 
     kind = descriptor.FieldDescriptor
     if f.type == kind.TYPE_MESSAGE:
         return message_strategy(pools, f.message_type, depth + 1)
+    if pools.plausible:
+        return plausible_single(pools, f)
     if f.type == kind.TYPE_STRING:
         if f.name == "page_token":
             return st.one_of(st.sampled_from(pools.page_tokens), TEXT)
@@ -296,8 +326,33 @@ def single_strategy(pools: Pools, f: descriptor.FieldDescriptor, depth: int) -> 
     return st.one_of(st.sampled_from(INT64), st.integers(-(2**63), 2**63 - 1))
 
 
+def plausible_single(pools: Pools, f: descriptor.FieldDescriptor) -> st.SearchStrategy[Any]:
+    kind = descriptor.FieldDescriptor
+    if f.type == kind.TYPE_STRING:
+        if f.name == "page_token":
+            return st.sampled_from(["", *pools.page_tokens])
+        if f.name == "id" or f.name.endswith(("_id", "_ids")):
+            return pools.ids_for(f.name)
+        return st.just("USD") if f.name == "currency" else st.sampled_from(PLAUSIBLE_WORDS)
+    if f.type == kind.TYPE_ENUM:
+        return st.sampled_from([v.number for v in f.enum_type.values])
+    if f.type == kind.TYPE_BOOL:
+        return st.booleans()
+    if f.type in (kind.TYPE_DOUBLE, kind.TYPE_FLOAT):
+        return st.sampled_from([0.0, 1.5])
+    if f.type == kind.TYPE_BYTES:
+        return st.just(b"")
+    return st.integers(0, 1500)
+
+
 def message_strategy(pools: Pools, message_descriptor: descriptor.Descriptor, depth: int) -> st.SearchStrategy[Any]:
     name = message_descriptor.full_name
+    if pools.plausible and name == "google.protobuf.Timestamp":
+        return st.integers(-3600, 3600).map(lambda d: timestamp_pb2.Timestamp(seconds=NOW_SECONDS + d))
+    if pools.plausible and name == "google.protobuf.Value":
+        return plausible_values()
+    if pools.plausible and name == "google.protobuf.Struct":
+        return plausible_values().map(lambda v: v.struct_value)
     if name == "google.protobuf.Timestamp":
         return timestamps()
     if name == "google.protobuf.Struct":
@@ -307,7 +362,7 @@ def message_strategy(pools: Pools, message_descriptor: descriptor.Descriptor, de
     cls = message_class(message_descriptor)
     if depth > MESSAGE_DEPTH_MAX:
         return st.just(cls())
-    key = f"{name}@{depth}"
+    key = f"{name}@{depth}{'+' if pools.plausible else ''}"
     if key not in pools.strategies:
         fields = {f.name: field_strategy(pools, f, depth) for f in message_descriptor.fields}
         pools.strategies[key] = st.fixed_dictionaries({}, optional=fields).map(lambda drawn: build(cls, drawn))
@@ -336,12 +391,14 @@ def build(cls: type[Message], drawn: dict[str, Any]) -> Message:
 
 def requests(pools: Pools) -> st.SearchStrategy[tuple[descriptor.MethodDescriptor, list[bytes]]]:
     """(method, the request messages sent, serialized): one for a unary request, 1..3 for a stream."""
+    plausible = replace(pools, plausible=True, strategies={})
 
     def for_method(method: descriptor.MethodDescriptor) -> st.SearchStrategy[tuple[Any, list[bytes]]]:
         one = st.one_of(
             message_strategy(pools, method.input_type, 0).map(lambda m: m.SerializeToString()),
             message_strategy(pools, method.input_type, 0).map(lambda m: m.SerializeToString()),
-            message_strategy(pools, method.input_type, 0).map(lambda m: m.SerializeToString()),
+            message_strategy(plausible, method.input_type, 0).map(lambda m: m.SerializeToString()),
+            message_strategy(plausible, method.input_type, 0).map(lambda m: m.SerializeToString()),
             st.binary(min_size=1, max_size=48),  # no message at all, most likely
         )
         count = st.integers(1, 3) if method.client_streaming else st.just(1)
