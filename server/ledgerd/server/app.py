@@ -30,6 +30,7 @@ from ledgerd.server.core.watching import BalanceFeed
 from ledgerd.server.http.app import RunningHttp, build_http_app, start_http
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
+from ledgerd.server.interceptors.decoding import DecodingInterceptor
 from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.server.interceptors.request_ids import RequestIds
 from ledgerd.server.tracing import Tracing
@@ -123,6 +124,8 @@ async def start_server(
         counter,
         RequestIds(),
         ErrorInterceptor(),
+        # Undecodable requests are refused before authentication: there is nothing to act on.
+        DecodingInterceptor(),
         AuthenticationInterceptor(use_cases.authenticator),
     ]
     if tracing is not None:

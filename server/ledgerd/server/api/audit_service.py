@@ -21,7 +21,7 @@ class AuditService(audit_pb2_grpc.AuditServiceServicer):
 
     async def ListAuditEvents(self, request: pb.ListAuditEventsRequest, context: Any) -> pb.ListAuditEventsResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         api_key_id = violations.uuid("api_key_id", request.api_key_id, required=False)
         violations.text("method", request.method, limits.audit_method_length_max)
         violations.raise_if_any()

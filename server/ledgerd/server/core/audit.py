@@ -49,4 +49,4 @@ class AuditUseCases:
         items = await store.list_events(
             self.pool, organization_id, page.after, page.size + 1, api_key_id=api_key_id, method=method
         )
-        return Page.of(items, page.size)
+        return Page.of(items, page)

@@ -46,6 +46,10 @@ template_text_length_max = 1000
 variables_per_handler_max = 20
 custom_data_bytes_max = 16 * 1024
 custom_data_values_max = 200
+# Nesting of a JSON value (custom_data, a variable's query value): objects and lists within one
+# another. Deeper ones are refused at validation; past about 30 levels, protobuf's decoder itself
+# refuses the request (and the server answers INVALID_ARGUMENT too, interceptors/decoding.py).
+json_depth_max = 16
 compiled_handlers_cached_max = 10_000
 # Categories (Modern Treasury's bounds, docs/modern-treasury.md: nesting depth at most 4, a root
 # with no nested category being level 0; at most 1,000,000 accounts per category graph).
@@ -74,6 +78,16 @@ statistics_interval_seconds = 5.0
 workers_max = 32
 pool_size_min = 2
 pool_size_max = 1000
+
+# Errors: the field violations one INVALID_ARGUMENT lists (the others are counted), the bytes of an
+# error's google.rpc.Status (trailer grpc-status-details-bin, sent base64: 4/3 of it) and of its
+# message (also sent as grpc-message, percent-encoded: up to 3 times it), together within gRPC's
+# default 8 KiB limit on the metadata a client accepts.
+field_violations_max = 20
+error_details_bytes_max = 3000
+error_message_bytes_max = 1000
+# The wait RetryInfo advises before retrying UNAVAILABLE (the database) or RESOURCE_EXHAUSTED.
+retry_delay_seconds = 0.5
 
 page_size_default = 25
 page_size_max = 1000

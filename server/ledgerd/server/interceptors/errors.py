@@ -12,14 +12,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import (
     Aborted,
     AlreadyExists,
     ErrorReason,
     FailedPrecondition,
+    FieldViolation,
     InvalidArgument,
     InvariantViolation,
     LedgerError,
@@ -55,6 +58,8 @@ CODES: list[tuple[type[LedgerError], grpc.StatusCode]] = [
 SERVER_SIDE_CODES = frozenset(
     {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED}
 )
+# What RetryInfo advises before a retry of UNAVAILABLE and RESOURCE_EXHAUSTED.
+RETRY_DELAY = duration_pb2.Duration(nanos=int(limits.retry_delay_seconds * 1e9))
 
 
 def code_of(error: LedgerError) -> grpc.StatusCode:
@@ -79,23 +84,55 @@ def translate(error: BaseException) -> LedgerError:
 
 
 def status_details(error: LedgerError) -> status_pb2.Status:
+    """The error's google.rpc.Status, within error_details_bytes_max and with a message of at most
+    error_message_bytes_max (it is sent twice: in the Status and as grpc-message). The field
+    violations are already bounded (field_violations_max); should their text still be too long,
+    the last ones are left out."""
+    violations = list(getattr(error, "violations", ()))
+    message = _cut(error.message, limits.error_message_bytes_max)
+    status = _status(error, message, violations)
+    while status.ByteSize() > limits.error_details_bytes_max and violations:
+        violations.pop()
+        status = _status(error, message, violations)
+    return status
+
+
+# A field path or description past this is cut (ours are far shorter; a path may quote a key).
+VIOLATION_TEXT_BYTES_MAX = 300
+
+
+def _cut(text: str, bytes_max: int) -> str:
+    encoded = text.encode()
+    if len(encoded) <= bytes_max:
+        return text
+    return encoded[: bytes_max - 3].decode(errors="ignore") + "..."
+
+
+def _status(error: LedgerError, message: str, violations: list[FieldViolation]) -> status_pb2.Status:
     code = code_of(error)
-    details = [error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)]
+    details: list[Message] = [
+        error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)
+    ]
     if isinstance(error, InvalidArgument):
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                    for v in error.violations
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=_cut(v.field, VIOLATION_TEXT_BYTES_MAX),
+                        description=_cut(v.description, VIOLATION_TEXT_BYTES_MAX),
+                    )
+                    for v in violations
                 ]
             )
         )
+    if isinstance(error, Unavailable | ResourceExhausted):
+        details.append(error_details_pb2.RetryInfo(retry_delay=RETRY_DELAY))
     packed = []
     for detail in details:
         holder = any_pb2.Any()
         holder.Pack(detail)
         packed.append(holder)
-    return status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message, details=packed)
+    return status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=packed)
 
 
 def item_error(error: LedgerError) -> errors_pb2.ItemError:
@@ -119,11 +156,12 @@ async def abort(context: Context, error: BaseException) -> None:
         "call refused",
         extra={"code": code.name, "reason": ledger_error.reason.value},
     )
-    trailing_metadata = [("grpc-status-details-bin", status_details(ledger_error).SerializeToString())]
+    status = status_details(ledger_error)  # its message and details bounded (limits.py)
+    trailing_metadata = [("grpc-status-details-bin", status.SerializeToString())]
     request_id = current_request_id()
     if request_id is not None:
         trailing_metadata.append((REQUEST_ID_METADATA, request_id))
-    await context.abort(code, ledger_error.message, trailing_metadata=tuple(trailing_metadata))
+    await context.abort(code, status.message, trailing_metadata=tuple(trailing_metadata))
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
