@@ -181,14 +181,17 @@ class HoldService(hold_pb2_grpc.HoldServiceServicer):
             answers.put_nowait(response)
 
         async def read() -> None:
-            async for request in requests:
-                await room.acquire()
-                placed = self._placing(organization, request)
-                pending.add(placed)
-                placed.add_done_callback(partial(answered, request))
-            if pending:
-                await asyncio.wait(set(pending))
-            answers.put_nowait(None)
+            try:
+                async for request in requests:
+                    await room.acquire()
+                    placed = self._placing(organization, request)
+                    pending.add(placed)
+                    placed.add_done_callback(partial(answered, request))
+                if pending:
+                    await asyncio.wait(set(pending))
+            finally:
+                # Also when reading fails: the stream ends, and awaiting the reader raises why.
+                answers.put_nowait(None)
 
         reader = asyncio.create_task(read())
         try:

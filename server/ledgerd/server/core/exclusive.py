@@ -7,6 +7,7 @@ interval. The lock is held on a connection taken out of the pool for as long as 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -51,8 +52,10 @@ async def _run_if_held(pool: asyncpg.Pool, rounds: Callable[[], Awaitable[object
     finally:
         if held:
             # Ending the session is the one release that cannot be left half done: a session lock
-            # must never go back to the pool with its connection. The pool opens another.
-            connection.terminate()
+            # must never go back to the pool with its connection. The pool opens another. A
+            # connection that was lost is given back to the pool by asyncpg itself, already closed.
+            with contextlib.suppress(asyncpg.InterfaceError):
+                connection.terminate()
         else:
             await pool.release(connection)
 
