@@ -28,6 +28,7 @@ from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.core.monitors import MonitorsUseCases
 from ledgerd.server.core.sweeper import run_sweeper
+from ledgerd.server.core.transaction_feed import TransactionFeedUseCases
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
@@ -112,7 +113,7 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
     )
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerService(ledgers, categories, history), server)
     transaction_pb2_grpc.add_TransactionServiceServicer_to_server(
-        TransactionService(TransactionsUseCases(pool, coalescer)), server
+        TransactionService(TransactionsUseCases(pool, coalescer), TransactionFeedUseCases(pool, ledgers)), server
     )
     feed = BalanceFeed(pool)
     balance_pb2_grpc.add_BalanceServiceServicer_to_server(

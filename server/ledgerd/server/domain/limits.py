@@ -76,3 +76,8 @@ watch_versions_per_read_max = 1000
 balance_monitors_per_account_max = 10
 # How often a watcher reads even without a notification: the bound on what a lost one delays.
 watch_poll_interval_seconds = 5.0
+
+# The change feed of ledger transactions (WatchLedgerTransactions): versions read per query, and
+# how often a watcher looks for newly committed ones (the feed polls: docs/change-feed.md).
+transaction_feed_versions_per_read_max = 500
+transaction_feed_poll_interval_seconds = 0.2
