@@ -1,4 +1,4 @@
-"""The `ledgerd` command line: serve, migrate, keys create, verify, adapters serve."""
+"""The `ledgerd` command line: serve, migrate, keys create, verify, sync, adapters serve."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ledgerd.server.store.embedded import database_url
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
 from ledgerd.server.supervisor import run_workers
+from ledgerd.server.sync_command import add_sync_command
 from ledgerd.server.workers import WorkerSettings
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
@@ -138,6 +139,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--organization", required=True, help="organization name")
     create.set_defaults(run=create_key)
     commands.add_parser("verify", help="check every invariant on the database").set_defaults(run=verify_command)
+    add_sync_command(commands, _migrated_pool, bounded)
     adapters = commands.add_parser("adapters", help="card-issuer webhook adapters (HTTP)")
     adapters_commands = adapters.add_subparsers(dest="adapters_command", required=True)
     adapters_serve = adapters_commands.add_parser("serve", help="serve Lithic, Marqeta and Stripe Issuing webhooks")

@@ -81,3 +81,8 @@ watch_poll_interval_seconds = 5.0
 # how often a watcher looks for newly committed ones (the feed polls: docs/change-feed.md).
 transaction_feed_versions_per_read_max = 500
 transaction_feed_poll_interval_seconds = 0.2
+
+# `ledgerd sync`: rows per warehouse transaction (--rows-per-transaction): what a killed run redoes
+# at most, per table.
+sync_rows_per_transaction_default = 10_000
+sync_rows_per_transaction_max = 1_000_000
