@@ -1,12 +1,15 @@
-"""Assembles the server: one pool, the use cases, the servicers, interceptors, health and reflection."""
+"""Assembles the server: one pool, the use cases, the servicers, interceptors, health and reflection,
+and, with an HTTP address, the HTTP server calling the same use cases (ledgerd.server.http)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import asyncpg
 import grpc
+from aiohttp import web
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -16,21 +19,13 @@ from ledgerd.server.api.hold_service import HoldService
 from ledgerd.server.api.ledger_service import LedgerService
 from ledgerd.server.api.monitor_service import BalanceMonitorService
 from ledgerd.server.api.transaction_service import TransactionService
-from ledgerd.server.core.api_keys import Authenticator
-from ledgerd.server.core.balances import BalancesUseCases
-from ledgerd.server.core.categories import CategoriesUseCases
-from ledgerd.server.core.coalescer import Coalescer
-from ledgerd.server.core.events import EventsUseCases
 from ledgerd.server.core.exclusive import run_exclusively
 from ledgerd.server.core.expirer import run_expirer
-from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.holds import HoldsUseCases
-from ledgerd.server.core.ledgers import LedgersUseCases
-from ledgerd.server.core.monitors import MonitorsUseCases
 from ledgerd.server.core.sweeper import run_sweeper
-from ledgerd.server.core.transaction_feed import TransactionFeedUseCases
-from ledgerd.server.core.transactions import TransactionsUseCases
-from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
+from ledgerd.server.core.use_cases import UseCases
+from ledgerd.server.core.watching import BalanceFeed
+from ledgerd.server.http.app import RunningHttp, build_http_app, start_http
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
@@ -72,6 +67,11 @@ class RunningServer:
     background: asyncio.Task[None] | None
     feed: BalanceFeed
     counter: CallCounter
+    http: RunningHttp | None = None
+
+    @property
+    def http_port(self) -> int | None:
+        return self.http.port if self.http is not None else None
 
     @property
     def calls(self) -> int:
@@ -86,23 +86,30 @@ class RunningServer:
             # Awaited so that the background lock's connection is closed before the pool is.
             await asyncio.gather(self.background, return_exceptions=True)
         await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
-        await self.server.stop(grace_seconds)
+        if self.http is not None:
+            await asyncio.gather(self.server.stop(grace_seconds), self.http.stop())
+        else:
+            await self.server.stop(grace_seconds)
 
 
-async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = True) -> RunningServer:
-    """Serves on `address` ("host:port"; port 0 picks a free one) until stopped; with `background`,
+async def start_server(
+    pool: asyncpg.Pool,
+    address: str,
+    *,
+    background: bool = True,
+    http_address: str | None = None,
+    http_routes: Iterable[web.AbstractRouteDef] = (),
+) -> RunningServer:
+    """Serves gRPC on `address` ("host:port"; port 0 picks a free one) until stopped; with
+    `http_address`, HTTP too (/api, and `http_routes` beside it: build_http_app). With `background`,
     also takes part in the background rounds (the hold expirer and the idempotency key sweeper),
     which one process of all those on the database runs at a time (core/exclusive.py)."""
-    ledgers = LedgersUseCases(pool)
-    categories = CategoriesUseCases(pool)
-    history = HistoryUseCases(ledgers)
-    coalescer = Coalescer(pool)
-    holds = HoldsUseCases(pool, coalescer)
+    use_cases = UseCases.on(pool)
     counter = CallCounter()
     server = grpc.aio.server(
         # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
         # status; the counter before it raises nothing.
-        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
+        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(use_cases.authenticator)],
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),
@@ -111,28 +118,35 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
             ("grpc.so_reuseport", 1),
         ],
     )
-    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerService(ledgers, categories, history), server)
+    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(
+        LedgerService(use_cases.ledgers, use_cases.categories, use_cases.history), server
+    )
     transaction_pb2_grpc.add_TransactionServiceServicer_to_server(
-        TransactionService(TransactionsUseCases(pool, coalescer), TransactionFeedUseCases(pool, ledgers)), server
+        TransactionService(use_cases.transactions, use_cases.transaction_feed), server
     )
-    feed = BalanceFeed(pool)
     balance_pb2_grpc.add_BalanceServiceServicer_to_server(
-        BalanceService(BalancesUseCases(history, categories), WatchingUseCases(pool, ledgers, feed)), server
+        BalanceService(use_cases.balances, use_cases.watching), server
     )
-    hold_pb2_grpc.add_HoldServiceServicer_to_server(HoldService(holds), server)
-    monitor_pb2_grpc.add_BalanceMonitorServiceServicer_to_server(
-        BalanceMonitorService(MonitorsUseCases(pool, coalescer)), server
-    )
-    event_pb2_grpc.add_EventServiceServicer_to_server(EventService(EventsUseCases(pool, coalescer)), server)
+    hold_pb2_grpc.add_HoldServiceServicer_to_server(HoldService(use_cases.holds), server)
+    monitor_pb2_grpc.add_BalanceMonitorServiceServicer_to_server(BalanceMonitorService(use_cases.monitors), server)
+    event_pb2_grpc.add_EventServiceServicer_to_server(EventService(use_cases.events), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     port = server.add_insecure_port(address)
     await server.start()
+    http = None
+    if http_address is not None:
+        try:
+            http = await start_http(build_http_app(use_cases, http_routes), http_address, shutdown_grace_seconds)
+        except BaseException:
+            await server.stop(0)
+            raise
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    holds = use_cases.holds
     rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
-    return RunningServer(server, port, health_servicer, holds, rounds, feed, counter)
+    return RunningServer(server, port, health_servicer, holds, rounds, use_cases.feed, counter, http)
 
 
 async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:

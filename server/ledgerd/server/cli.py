@@ -49,10 +49,12 @@ async def serve(arguments: argparse.Namespace) -> int:
     try:
         await _create_first_key(pool)
         if alone:
-            return await serve_until_stopped(pool, arguments.address)
+            return await serve_until_stopped(pool, arguments.address, http_address=arguments.http_address)
     finally:
         await pool.close()
-    return await run_workers(WorkerSettings(url, arguments.address, arguments.pool_size), arguments.workers)
+    return await run_workers(
+        WorkerSettings(url, arguments.address, arguments.pool_size, arguments.http_address), arguments.workers
+    )
 
 
 async def _create_first_key(pool: asyncpg.Pool) -> None:
@@ -120,6 +122,10 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="serve gRPC (DATABASE_URL, else the embedded PostgreSQL)")
     serve_parser.add_argument("--address", default=DEFAULT_ADDRESS, help=f"HOST:PORT (default {DEFAULT_ADDRESS})")
+    serve_parser.add_argument(
+        "--http-address",
+        help="HOST:PORT to serve HTTP on too: Modern Treasury's Ledgers REST API under /api (default: no HTTP)",
+    )
     serve_parser.add_argument(
         "--pool-size",
         type=bounded(limits.pool_size_min, limits.pool_size_max, "pool_size_min..pool_size_max"),

@@ -20,21 +20,28 @@ def host_of(address: str) -> str:
     return address.rpartition(":")[0]
 
 
+HTTP_SERVING = "serving HTTP on "
+
+
 async def serve_until_stopped(
     pool: asyncpg.Pool,
     address: str,
     *,
+    http_address: str | None = None,
     name: str = "ledgerd",
     on_serving: Callable[[int], None] = lambda port: None,
     stopping: asyncio.Event | None = None,
 ) -> int:
-    """Prints "<name> serving on HOST:PORT" once serving (tests and scripts read the port there),
-    calls `on_serving(port)`, and stops at a stop signal or when `stopping` is set; returns 0."""
+    """Prints "<name> serving on HOST:PORT" once serving (tests and scripts read the port there;
+    with `http_address`, "<name> serving HTTP on HOST:PORT" comes just before it), calls
+    `on_serving(port)`, and stops at a stop signal or when `stopping` is set; returns 0."""
     stopping = stopping or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in STOP_SIGNALS:
         loop.add_signal_handler(signal_number, stopping.set)
-    running = await start_server(pool, address)
+    running = await start_server(pool, address, http_address=http_address)
+    if http_address is not None:
+        print(f"{name} {HTTP_SERVING}{host_of(http_address)}:{running.http_port}", flush=True)
     print(f"{name} serving on {host_of(address)}:{running.port}", flush=True)
     on_serving(running.port)
     await stopping.wait()

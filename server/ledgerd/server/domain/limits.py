@@ -86,3 +86,7 @@ transaction_feed_poll_interval_seconds = 0.2
 # at most, per table.
 sync_rows_per_transaction_default = 10_000
 sync_rows_per_transaction_max = 1_000_000
+
+# HTTP (`serve --http-address`): the largest request body accepted (413 beyond it); a batch of
+# entries_per_transaction_max entries with full metadata fits well within it.
+http_body_bytes_max = 4 * 1024 * 1024

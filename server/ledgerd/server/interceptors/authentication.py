@@ -59,3 +59,9 @@ class AuthenticationInterceptor(grpc.aio.ServerInterceptor):
         await self._authenticate(context)
         async for response in behavior(request, context):
             yield response
+
+
+def act_as(organization_id: uuid.UUID) -> contextvars.Token[uuid.UUID]:
+    """Makes `organization_id` the current organization of this task: for the HTTP API, whose own
+    authentication (ledgerd.server.http.auth) calls the same servicers in process."""
+    return _organization.set(organization_id)

@@ -41,3 +41,7 @@ async def organization_of_key(db: Executor, key_hash: bytes) -> uuid.UUID | None
 
 async def count_api_keys(db: Executor) -> int:
     return await db.fetchval("SELECT count(*) FROM api_keys")  # type: ignore[no-any-return]
+
+
+async def organization_name(db: Executor, organization_id: uuid.UUID) -> str | None:
+    return await db.fetchval("SELECT name FROM organizations WHERE id = $1", organization_id)  # type: ignore[no-any-return]
