@@ -13,6 +13,7 @@ from aiohttp import web
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from ledgerd.server import metrics
 from ledgerd.server.api.balance_service import BalanceService
 from ledgerd.server.api.event_service import EventService
 from ledgerd.server.api.hold_service import HoldService
@@ -25,10 +26,12 @@ from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.use_cases import UseCases
 from ledgerd.server.core.watching import BalanceFeed
+from ledgerd.server.http import metrics as metrics_routes
 from ledgerd.server.http.app import RunningHttp, build_http_app, start_http
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
+from ledgerd.server.interceptors.metrics import MetricsInterceptor
 from ledgerd.v1 import (
     balance_pb2,
     balance_pb2_grpc,
@@ -68,6 +71,7 @@ class RunningServer:
     feed: BalanceFeed
     counter: CallCounter
     http: RunningHttp | None = None
+    sampling: asyncio.Task[None] | None = None  # the pool gauges, while metrics are on
 
     @property
     def http_port(self) -> int | None:
@@ -86,6 +90,8 @@ class RunningServer:
             # Awaited so that the background lock's connection is closed before the pool is.
             await asyncio.gather(self.background, return_exceptions=True)
         await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
+        if self.sampling is not None:
+            self.sampling.cancel()
         if self.http is not None:
             await asyncio.gather(self.server.stop(grace_seconds), self.http.stop())
         else:
@@ -106,10 +112,20 @@ async def start_server(
     which one process of all those on the database runs at a time (core/exclusive.py)."""
     use_cases = UseCases.on(pool)
     counter = CallCounter()
+    # Metrics are on with HTTP, where /metrics serves them (ledgerd.server.metrics).
+    measured = http_address is not None
+    if measured:
+        metrics.enable()
+        http_routes = (*http_routes, *metrics_routes.ROUTES)
     server = grpc.aio.server(
         # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
-        # status; the counter before it raises nothing.
-        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(use_cases.authenticator)],
+        # status; the counter before it raises nothing, and the metrics outside it see the final code.
+        interceptors=[
+            counter,
+            *([MetricsInterceptor()] if measured else []),
+            ErrorInterceptor(),
+            AuthenticationInterceptor(use_cases.authenticator),
+        ],
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),
@@ -146,7 +162,8 @@ async def start_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     holds = use_cases.holds
     rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
-    return RunningServer(server, port, health_servicer, holds, rounds, use_cases.feed, counter, http)
+    sampling = asyncio.create_task(metrics.sample_pool(pool)) if measured else None
+    return RunningServer(server, port, health_servicer, holds, rounds, use_cases.feed, counter, http, sampling)
 
 
 async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 
+from ledgerd.server import metrics
 from ledgerd.server.api import convert
 from ledgerd.server.api.responding import respond
 from ledgerd.server.core.idempotency import Idempotency, Replay
@@ -272,11 +273,12 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             after = decoded or START
         violations.raise_if_any()
         assert ledger_id is not None
-        async for position, version in self.feed.watch(current_organization(), ledger_id, after):
-            yield pb.WatchLedgerTransactionsResponse(
-                ledger_transaction=convert.ledger_transaction(version.ledger_transaction),
-                cursor=encode_cursor(position),
-            )
+        with metrics.watching("ledger_transactions"):
+            async for position, version in self.feed.watch(current_organization(), ledger_id, after):
+                yield pb.WatchLedgerTransactionsResponse(
+                    ledger_transaction=convert.ledger_transaction(version.ledger_transaction),
+                    cursor=encode_cursor(position),
+                )
 
     async def _write(self, method: str, request: Any, response_type: type[R], command: Any) -> R:
         """One write through the coalescer, answered with the transaction it made or changed (or

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from ledgerd.server import metrics
 from ledgerd.server.core.writer import Outcome, Sequencing, Turn, Write, execute
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import LedgerError
@@ -49,6 +50,7 @@ class Coalescer:
         each write in turn: a PlaceHolds stream, a PlaceHoldBatch)."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.append((organization_id, write, future))
+        metrics.write_queued(future)
         self._dispatch()
         return future
 
@@ -92,7 +94,9 @@ class Coalescer:
         sequencing: Sequencing,
     ) -> None:
         try:
+            metrics.batch_started(future for _, _, future in batch)
             outcomes = await execute(self.pool, organization_id, [write for _, write, _ in batch], sequencing)
+            metrics.batch_decided(outcomes)
             for (_, _, future), outcome in zip(batch, outcomes, strict=True):
                 if not future.done():  # the caller may have gone (deadline, cancellation)
                     future.set_result(outcome)

@@ -28,7 +28,6 @@ class TransactionFeedUseCases:
     def __init__(self, pool: asyncpg.Pool, ledgers: LedgersUseCases) -> None:
         self.pool = pool
         self.ledgers = ledgers
-        self.watchers = 0
 
     async def watch(
         self, organization_id: uuid.UUID, ledger_id: uuid.UUID, after: FeedPosition
@@ -37,22 +36,18 @@ class TransactionFeedUseCases:
         unknown or foreign ledger, before the first answer."""
         await self.ledgers.get_ledger(organization_id, ledger_id)
         position = after
-        self.watchers += 1
-        try:
-            while True:
-                async with self.pool.acquire() as connection:
-                    below = await store.horizon(connection)
-                    found = await store.versions_after(
-                        connection, ledger_id, position, below, limits.transaction_feed_versions_per_read_max
-                    )
-                for found_position, version in found:
-                    position = found_position
-                    yield found_position, version
-                if len(found) == limits.transaction_feed_versions_per_read_max:
-                    continue
-                # Everything of this ledger below the horizon has been sent: the next read starts
-                # there instead of rescanning the other ledgers' versions since the last one sent.
-                position = max(position, FeedPosition.before_xact(below))
-                await asyncio.sleep(limits.transaction_feed_poll_interval_seconds)
-        finally:
-            self.watchers -= 1
+        while True:
+            async with self.pool.acquire() as connection:
+                below = await store.horizon(connection)
+                found = await store.versions_after(
+                    connection, ledger_id, position, below, limits.transaction_feed_versions_per_read_max
+                )
+            for found_position, version in found:
+                position = found_position
+                yield found_position, version
+            if len(found) == limits.transaction_feed_versions_per_read_max:
+                continue
+            # Everything of this ledger below the horizon has been sent: the next read starts
+            # there instead of rescanning the other ledgers' versions since the last one sent.
+            position = max(position, FeedPosition.before_xact(below))
+            await asyncio.sleep(limits.transaction_feed_poll_interval_seconds)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from ledgerd.server import metrics
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.idempotency import Idempotency, replay_or_refuse
 from ledgerd.server.domain import limits, monitors
@@ -521,7 +523,9 @@ async def _write(connection: asyncpg.Connection, state: BatchState, outcomes: li
     if ws.is_empty():
         return outcomes
     snapshot = Snapshot(state.snapshot, state.row_versions, frozenset(state.guarded))
+    started = time.perf_counter()
     moved = await batch_write.write(connection, ws, snapshot)
+    metrics.batch_written(time.perf_counter() - started)
     invariant(not moved.keys() & state.guarded, "a guarded account was written at another version than the one read")
     if not moved:
         return outcomes

@@ -90,3 +90,6 @@ sync_rows_per_transaction_max = 1_000_000
 # HTTP (`serve --http-address`): the largest request body accepted (413 beyond it); a batch of
 # entries_per_transaction_max entries with full metadata fits well within it.
 http_body_bytes_max = 4 * 1024 * 1024
+
+# GET /metrics: how often each process samples its pool's connections.
+metrics_pool_sample_interval_seconds = 1.0

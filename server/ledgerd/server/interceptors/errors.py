@@ -14,6 +14,7 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from ledgerd.server import metrics
 from ledgerd.server.domain.errors import (
     Aborted,
     AlreadyExists,
@@ -71,6 +72,8 @@ def translate(error: BaseException) -> LedgerError:
     """Any exception as the domain error the client will see."""
     if isinstance(error, LedgerError):
         return error
+    if isinstance(error, (*UNAVAILABLE_ERRORS, asyncpg.PostgresError)):
+        metrics.database_error(error)
     if isinstance(error, UNAVAILABLE_ERRORS):
         return Unavailable(
             ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable; retry with the same idempotency key"
