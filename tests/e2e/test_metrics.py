@@ -104,9 +104,11 @@ def assert_workload_counted(samples: Samples) -> None:
     assert value(samples, "ledgerd_batch_writes_sum") == 9
     assert value(samples, "ledgerd_batch_queue_wait_seconds_count") == 9
     assert 1 <= value(samples, "ledgerd_batch_write_seconds_count") <= 9
-    assert value(samples, "ledgerd_pool_connections", state="in_use") + value(
-        samples, "ledgerd_pool_connections", state="idle"
-    ) >= 1
+    assert (
+        value(samples, "ledgerd_pool_connections", state="in_use")
+        + value(samples, "ledgerd_pool_connections", state="idle")
+        >= 1
+    )
     assert ("ledgerd_hold_expiry_lag_seconds", frozenset()) in samples
 
 
