@@ -45,7 +45,7 @@ batch_writes = Histogram(
 )
 batch_queue_wait_seconds = Histogram(
     "ledgerd_batch_queue_wait_seconds",
-    "How long each write waited in the group-commit queue before its batch started",
+    "How long the oldest write of each group-commit batch waited in the queue before the batch started",
     buckets=_SECONDS,
     registry=REGISTRY,
 )
@@ -130,33 +130,41 @@ def write_queued(future: Any) -> None:
 
 
 def batch_started(futures: Iterable[Any]) -> None:
-    """A batch of the queued writes' `futures` starts: its size, and each write's wait."""
+    """A batch of the queued writes' `futures` starts: its size, and how long its oldest write
+    (the first: the queue keeps arrival order) waited. Once per batch, not per write: a
+    PlaceHoldBatch call queues thousands of writes at once."""
     if not _enabled:
         return
     now = time.perf_counter()
     count = 0
+    oldest: float | None = None
     for future in futures:
         count += 1
         queued = _queued.pop(future, None)
-        if queued is not None:
-            batch_queue_wait_seconds.observe(now - queued)
+        if oldest is None:
+            oldest = queued
+    if oldest is not None:
+        batch_queue_wait_seconds.observe(now - oldest)
     batch_writes.observe(count)
 
 
 def batch_decided(outcomes: Sequence[Any]) -> None:
-    """Counts the hold decisions among a batch's outcomes (answers that carry a `decision`)."""
+    """Counts the hold decisions among a batch's outcomes (answers that carry a `decision`), one
+    increment per kind and batch."""
     if not _enabled:
         return
+    counted: dict[tuple[Any, Any], int] = {}
     for outcome in outcomes:
         decision = getattr(outcome, "decision", None)
-        if decision is None:
-            continue
-        reason = outcome.decline_reason
+        if decision is not None:
+            kind = (decision, outcome.decline_reason)
+            counted[kind] = counted.get(kind, 0) + 1
+    for (decision, reason), count in counted.items():
         child = _decision_children.get((decision, reason))
         if child is None:
             child = hold_decisions.labels(decision.value, reason.value if reason is not None else "")
             _decision_children[(decision, reason)] = child
-        child.inc()
+        child.inc(count)
 
 
 def batch_written(seconds: float) -> None:
