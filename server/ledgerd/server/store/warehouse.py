@@ -103,16 +103,16 @@ async def horizon(source: asyncpg.Connection) -> int:
     return int(value)
 
 
+# The newest transaction id the reading statement's snapshot can see, for ledgerd_row_xact_id.
+_NEWEST = "CROSS JOIN (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1 AS newest) s"
+
+
 def _window_clause(first: int) -> str:
-    """Rows written in [$first, $first+1) (a NULL lower end: from the beginning); ids as text."""
+    """Rows of `t` written in [$first, $first+1) (a NULL lower end: from the beginning), with _NEWEST joined."""
     return (
-        f"ledgerd_row_xact_id(t.xmin) < ${first + 1}::text::xid8 AND "
-        f"(${first}::text IS NULL OR ledgerd_row_xact_id(t.xmin) >= ${first}::text::xid8)"
+        f"ledgerd_row_xact_id(t.xmin, s.newest) < ${first + 1}::bigint AND "
+        f"(${first}::bigint IS NULL OR ledgerd_row_xact_id(t.xmin, s.newest) >= ${first}::bigint)"
     )
-
-
-def _text(value: int | None) -> str | None:
-    return None if value is None else str(value)
 
 
 async def prepare_warehouse(warehouse: asyncpg.Connection, schema: str, tables: Sequence[Table]) -> None:
@@ -177,11 +177,11 @@ async def deleted_keys(source: asyncpg.Connection, table: Table, low: int | None
     deleted and added again is the added row's: copied by its own window)."""
     present = " AND ".join(f"p.{c.name} = (t.key->>'{c.name}')::{c.type}" for c in table.key)
     records = await source.fetch(
-        f"""SELECT t.key::text AS key FROM ledgerd_deleted_rows t
+        f"""SELECT t.key::text AS key FROM ledgerd_deleted_rows t {_NEWEST}
             WHERE t.table_name = $3 AND {_window_clause(1)}
               AND NOT EXISTS (SELECT 1 FROM {table.name} p WHERE {present})""",
-        _text(low),
-        _text(high),
+        low,
+        high,
         table.name,
     )
     return [json.loads(r["key"]) for r in records]
@@ -208,11 +208,11 @@ async def copy_chunk(
     into the warehouse table, replacing older copies of the same keys, inside the caller's
     warehouse transaction. Returns how many, and the last key copied."""
     after = ""
-    arguments: list[Any] = [_text(mark.copied_below), _text(mark.copying_below)]
+    arguments: list[Any] = [mark.copied_below, mark.copying_below]
     if mark.copying_after is not None:
         after = f"AND ({', '.join(f't.{c.name}' for c in table.key)}) > ({table.key_parameters(3)})"
         arguments += mark.copying_after
-    query = f"""SELECT {", ".join(f"t.{c.name}" for c in table.columns)} FROM {table.name} t
+    query = f"""SELECT {", ".join(f"t.{c.name}" for c in table.columns)} FROM {table.name} t {_NEWEST}
                 WHERE {_window_clause(1)} {after}
                 ORDER BY {", ".join(f"t.{c.name}" for c in table.key)} LIMIT {int(rows_max)}"""
     await warehouse.execute(f"CREATE TEMPORARY TABLE {_CHUNK_TABLE} (LIKE {schema}.{table.name}) ON COMMIT DROP")
