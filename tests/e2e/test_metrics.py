@@ -134,7 +134,8 @@ async def test_a_scrape_after_a_known_workload_finds_the_counts_it_caused(own_da
             # UNAVAILABLE, and that is counted.
             async with asyncpg.create_pool(own_database_url, min_size=1, max_size=1) as pool:
                 await pool.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ledgerd'"
+                    """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                       WHERE application_name = 'ledgerd' AND datname = current_database()"""
                 )
             with pytest.raises(grpc.aio.AioRpcError) as failed:
                 await client.transactions.ListLedgerTransactions(transaction_pb2.ListLedgerTransactionsRequest())

@@ -209,7 +209,7 @@ async def test_a_sync_killed_between_its_commits_is_finished_by_the_next_without
         )
         while not await ledger.warehouse.fetchval(
             """SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ledgerd sync'
-               AND wait_event_type = 'Lock'"""
+               AND datname = current_database() AND wait_event_type = 'Lock'"""
         ):
             assert process.returncode is None
             await asyncio.sleep(POLL_SECONDS)
@@ -219,7 +219,8 @@ async def test_a_sync_killed_between_its_commits_is_finished_by_the_next_without
     # Its sessions end once PostgreSQL notices the client is gone (the blocked one as it wakes).
     while True:
         if not await ledger.warehouse.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ledgerd sync'"
+            """SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ledgerd sync'
+               AND datname = current_database()"""
         ):
             break
         await asyncio.sleep(POLL_SECONDS)
