@@ -61,6 +61,11 @@ UNAVAILABLE_ERRORS = (
 )
 
 
+# Every failure that came from the database or the connection to it (what metrics count), asyncpg's
+# "cannot switch to state" on a connection the server just dropped included.
+DATABASE_ERRORS = (*UNAVAILABLE_ERRORS, asyncpg.PostgresError, asyncpg.exceptions.InternalClientError)
+
+
 def code_of(error: LedgerError) -> grpc.StatusCode:
     for kind, code in CODES:
         if isinstance(error, kind):
@@ -72,7 +77,7 @@ def translate(error: BaseException) -> LedgerError:
     """Any exception as the domain error the client will see."""
     if isinstance(error, LedgerError):
         return error
-    if isinstance(error, (*UNAVAILABLE_ERRORS, asyncpg.PostgresError)):
+    if isinstance(error, DATABASE_ERRORS):
         metrics.database_error(error)
     if isinstance(error, UNAVAILABLE_ERRORS):
         return Unavailable(
