@@ -65,7 +65,7 @@ async def test_seed_send_cash_flow_gives_jane_the_documented_balances(client: Le
     assert listed.next_page_token == ""
 
 
-@pytest.mark.parametrize("name", ["walkthrough", "events-walkthrough"])
+@pytest.mark.parametrize("name", ["walkthrough", "events-walkthrough", "feed-walkthrough"])
 async def test_the_readme_walkthrough_prints_what_the_readme_says(
     name: str, target: str, api_key: str, tmp_path: Path
 ) -> None:

@@ -403,3 +403,19 @@ class ListLedgerTransactionVersionsResponse(_message.Message):
     ledger_transaction_versions: _containers.RepeatedCompositeFieldContainer[LedgerTransactionVersion]
     next_page_token: str
     def __init__(self, ledger_transaction_versions: _Optional[_Iterable[_Union[LedgerTransactionVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class WatchLedgerTransactionsRequest(_message.Message):
+    __slots__ = ("ledger_id", "after_cursor")
+    LEDGER_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    ledger_id: str
+    after_cursor: str
+    def __init__(self, ledger_id: _Optional[str] = ..., after_cursor: _Optional[str] = ...) -> None: ...
+
+class WatchLedgerTransactionsResponse(_message.Message):
+    __slots__ = ("ledger_transaction", "cursor")
+    LEDGER_TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    ledger_transaction: LedgerTransaction
+    cursor: str
+    def __init__(self, ledger_transaction: _Optional[_Union[LedgerTransaction, _Mapping]] = ..., cursor: _Optional[str] = ...) -> None: ...

@@ -90,6 +90,11 @@ class TransactionServiceStub:
                 request_serializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsRequest.SerializeToString,
                 response_deserializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsResponse.FromString,
                 _registered_method=True)
+        self.WatchLedgerTransactions = channel.unary_stream(
+                '/ledgerd.v1.TransactionService/WatchLedgerTransactions',
+                request_serializer=ledgerd_dot_v1_dot_transaction__pb2.WatchLedgerTransactionsRequest.SerializeToString,
+                response_deserializer=ledgerd_dot_v1_dot_transaction__pb2.WatchLedgerTransactionsResponse.FromString,
+                _registered_method=True)
 
 
 class TransactionServiceServicer:
@@ -174,6 +179,16 @@ class TransactionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchLedgerTransactions(self, request, context):
+        """The change feed of a ledger: every create and every change of its transactions (each
+        version), once each, in the order of the database transactions that wrote them
+        (docs/change-feed.md), from after_cursor on; it then waits for more and never ends on its own.
+        Reconnecting with the last cursor received resumes with nothing missed and nothing repeated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TransactionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -226,6 +241,11 @@ def add_TransactionServiceServicer_to_server(servicer, server):
                     servicer.ListLedgerTransactionVersions,
                     request_deserializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsRequest.FromString,
                     response_serializer=ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsResponse.SerializeToString,
+            ),
+            'WatchLedgerTransactions': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchLedgerTransactions,
+                    request_deserializer=ledgerd_dot_v1_dot_transaction__pb2.WatchLedgerTransactionsRequest.FromString,
+                    response_serializer=ledgerd_dot_v1_dot_transaction__pb2.WatchLedgerTransactionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -504,6 +524,33 @@ class TransactionService:
             '/ledgerd.v1.TransactionService/ListLedgerTransactionVersions',
             ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsRequest.SerializeToString,
             ledgerd_dot_v1_dot_transaction__pb2.ListLedgerTransactionVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchLedgerTransactions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ledgerd.v1.TransactionService/WatchLedgerTransactions',
+            ledgerd_dot_v1_dot_transaction__pb2.WatchLedgerTransactionsRequest.SerializeToString,
+            ledgerd_dot_v1_dot_transaction__pb2.WatchLedgerTransactionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

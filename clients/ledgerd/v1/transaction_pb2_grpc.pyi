@@ -65,6 +65,12 @@ class TransactionServiceStub:
     """
     ListLedgerTransactionVersions: _grpc.UnaryUnaryMultiCallable[_transaction_pb2.ListLedgerTransactionVersionsRequest, _transaction_pb2.ListLedgerTransactionVersionsResponse]
     """Every state a transaction has had, oldest first: version 0 as created, one more per change."""
+    WatchLedgerTransactions: _grpc.UnaryStreamMultiCallable[_transaction_pb2.WatchLedgerTransactionsRequest, _transaction_pb2.WatchLedgerTransactionsResponse]
+    """The change feed of a ledger: every create and every change of its transactions (each
+    version), once each, in the order of the database transactions that wrote them
+    (docs/change-feed.md), from after_cursor on; it then waits for more and never ends on its own.
+    Reconnecting with the last cursor received resumes with nothing missed and nothing repeated.
+    """
 
 @_typing.type_check_only
 class TransactionServiceAsyncStub(TransactionServiceStub):
@@ -103,6 +109,12 @@ class TransactionServiceAsyncStub(TransactionServiceStub):
     """
     ListLedgerTransactionVersions: _aio.UnaryUnaryMultiCallable[_transaction_pb2.ListLedgerTransactionVersionsRequest, _transaction_pb2.ListLedgerTransactionVersionsResponse]  # type: ignore[assignment]
     """Every state a transaction has had, oldest first: version 0 as created, one more per change."""
+    WatchLedgerTransactions: _aio.UnaryStreamMultiCallable[_transaction_pb2.WatchLedgerTransactionsRequest, _transaction_pb2.WatchLedgerTransactionsResponse]  # type: ignore[assignment]
+    """The change feed of a ledger: every create and every change of its transactions (each
+    version), once each, in the order of the database transactions that wrote them
+    (docs/change-feed.md), from after_cursor on; it then waits for more and never ends on its own.
+    Reconnecting with the last cursor received resumes with nothing missed and nothing repeated.
+    """
 
 class TransactionServiceServicer(metaclass=_abc_1.ABCMeta):
     """Double-entry writes. Every write is one database transaction: all of it or nothing.
@@ -198,5 +210,17 @@ class TransactionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_transaction_pb2.ListLedgerTransactionVersionsResponse, _abc.Awaitable[_transaction_pb2.ListLedgerTransactionVersionsResponse]]:
         """Every state a transaction has had, oldest first: version 0 as created, one more per change."""
+
+    @_abc_1.abstractmethod
+    def WatchLedgerTransactions(
+        self,
+        request: _transaction_pb2.WatchLedgerTransactionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_transaction_pb2.WatchLedgerTransactionsResponse], _abc.AsyncIterator[_transaction_pb2.WatchLedgerTransactionsResponse]]:
+        """The change feed of a ledger: every create and every change of its transactions (each
+        version), once each, in the order of the database transactions that wrote them
+        (docs/change-feed.md), from after_cursor on; it then waits for more and never ends on its own.
+        Reconnecting with the last cursor received resumes with nothing missed and nothing repeated.
+        """
 
 def add_TransactionServiceServicer_to_server(servicer: TransactionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

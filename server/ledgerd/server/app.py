@@ -13,6 +13,7 @@ from aiohttp import web
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from ledgerd.server import metrics
 from ledgerd.server.api.audit_service import AuditService
 from ledgerd.server.api.balance_service import BalanceService
 from ledgerd.server.api.event_service import EventService
@@ -27,11 +28,13 @@ from ledgerd.server.core.statistics import run_statistics_keeper
 from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.use_cases import UseCases
 from ledgerd.server.core.watching import BalanceFeed
+from ledgerd.server.http import metrics as metrics_routes
 from ledgerd.server.http.app import RunningHttp, build_http_app, start_http
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.decoding import DecodingInterceptor
 from ledgerd.server.interceptors.errors import ErrorInterceptor
+from ledgerd.server.interceptors.metrics import MetricsInterceptor
 from ledgerd.server.interceptors.request_ids import RequestIds
 from ledgerd.server.tracing import Tracing
 from ledgerd.v1 import (
@@ -76,6 +79,7 @@ class RunningServer:
     feed: BalanceFeed
     counter: CallCounter
     http: RunningHttp | None = None
+    sampling: asyncio.Task[None] | None = None  # the pool gauges, while metrics are on
 
     @property
     def http_port(self) -> int | None:
@@ -94,6 +98,8 @@ class RunningServer:
             # Awaited so that the background lock's connection is closed before the pool is.
             await asyncio.gather(self.background, return_exceptions=True)
         await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
+        if self.sampling is not None:
+            self.sampling.cancel()
         if self.http is not None:
             await asyncio.gather(self.server.stop(grace_seconds), self.http.stop())
         else:
@@ -117,11 +123,17 @@ async def start_server(
     (ledgerd.server.tracing)."""
     use_cases = UseCases.on(pool, tracer=None if tracing is None else tracing.tracer())
     counter = CallCounter()
+    # Metrics are on with HTTP, where /metrics serves them (ledgerd.server.metrics).
+    measured = http_address is not None
+    if measured:
+        metrics.enable()
+        http_routes = (*http_routes, *metrics_routes.ROUTES)
     # The call's span, when traced, encloses everything else; ErrorInterceptor encloses every layer
-    # that can raise, so that whatever they raise leaves as a status; the counter and the request
-    # numbering before it raise nothing.
+    # that can raise, so that whatever they raise leaves as a status; the counter, the metrics (which
+    # see the final code) and the request numbering before it raise nothing.
     interceptors: list[grpc.aio.ServerInterceptor] = [
         counter,
+        *([MetricsInterceptor()] if measured else []),
         RequestIds(),
         ErrorInterceptor(),
         # Undecodable requests are refused before authentication: there is nothing to act on.
@@ -143,7 +155,9 @@ async def start_server(
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(
         LedgerService(use_cases.ledgers, use_cases.categories, use_cases.history), server
     )
-    transaction_pb2_grpc.add_TransactionServiceServicer_to_server(TransactionService(use_cases.transactions), server)
+    transaction_pb2_grpc.add_TransactionServiceServicer_to_server(
+        TransactionService(use_cases.transactions, use_cases.transaction_feed), server
+    )
     balance_pb2_grpc.add_BalanceServiceServicer_to_server(
         BalanceService(use_cases.balances, use_cases.watching), server
     )
@@ -167,7 +181,8 @@ async def start_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     holds = use_cases.holds
     rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
-    return RunningServer(server, port, health_servicer, holds, rounds, use_cases.feed, counter, http)
+    sampling = asyncio.create_task(metrics.sample_pool(pool)) if measured else None
+    return RunningServer(server, port, health_servicer, holds, rounds, use_cases.feed, counter, http, sampling)
 
 
 async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:

@@ -1,4 +1,4 @@
-"""The `ledgerd` command line: serve, migrate, keys create, verify, export, adapters serve."""
+"""The `ledgerd` command line: serve, migrate, keys create, verify, export, sync, adapters serve."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from ledgerd.server.store.embedded import database_url
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
 from ledgerd.server.supervisor import run_workers
+from ledgerd.server.sync_command import add_sync_command
 from ledgerd.server.workers import WorkerSettings
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
@@ -148,6 +149,7 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write one table of a ledger as CSV or Parquet (DATABASE_URL)")
     export_command.add_arguments(export)
     export.set_defaults(run=export_command.export)
+    add_sync_command(commands, _migrated_pool, bounded)
     adapters = commands.add_parser("adapters", help="card-issuer webhook adapters (HTTP)")
     adapters_commands = adapters.add_subparsers(dest="adapters_command", required=True)
     adapters_serve = adapters_commands.add_parser("serve", help="serve Lithic, Marqeta and Stripe Issuing webhooks")

@@ -13,10 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import tempfile
 from contextlib import ExitStack
 
+from prometheus_client import multiprocess
+
+from ledgerd.server.metrics import MULTIPROCESS_DIRECTORY
 from ledgerd.server.serving import HTTP_SERVING, STOP_SIGNALS
 from ledgerd.server.workers import Worker, WorkerFailedToStart, WorkerSettings, describe
 
@@ -49,6 +54,12 @@ async def run_workers(settings: WorkerSettings, count: int) -> int:
         except OSError as error:
             log.error("cannot pick a port on %s: %s", settings.address, error)
             return 1
+        if http_address is not None:
+            # One metrics folder for the workers of this serve (ledgerd.server.metrics), fresh so that
+            # no earlier run's counts add up; the workers inherit it as they spawn.
+            os.environ[MULTIPROCESS_DIRECTORY] = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="ledgerd-metrics-")
+            )
         supervisor = Supervisor(WorkerSettings(settings.database_url, address, settings.pool_size, http_address))
         return await supervisor.run(count)
 
@@ -80,6 +91,8 @@ class Supervisor:
             log.warning("worker %d exited (%s) while serving; starting another", dead.pid, describe(dead.status))
             self.workers.remove(dead)
             dead.close()
+            if os.environ.get(MULTIPROCESS_DIRECTORY):
+                multiprocess.mark_process_dead(dead.pid)  # type: ignore[no-untyped-call]  # its gauges stop counting; its counters stay
             if not await self._start(1):
                 return await self._stop(failed=not self.stopping.is_set())
         print("ledgerd stopping", flush=True)

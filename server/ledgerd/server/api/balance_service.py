@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from ledgerd.server import metrics
 from ledgerd.server.api import convert
 from ledgerd.server.api.convert_categories import as_of, ledger_account_category_balances
 from ledgerd.server.core.balances import BalancesUseCases
@@ -65,16 +66,17 @@ class BalanceService(balance_pb2_grpc.BalanceServiceServicer):
             if account_id is not None:
                 after[account_id] = version
         violations.raise_if_any()
-        async for change in self.watching.watch(current_organization(), ids, after):
-            yield pb.WatchBalancesResponse(
-                ledger_account_balances=pb.LedgerAccountBalances(
-                    ledger_account_id=str(change.ledger_account_id),
-                    lock_version=change.lock_version,
-                    balances=convert.balances(change.balances),
-                ),
-                ledger_transaction_id=str(change.ledger_transaction_id or ""),
-                ledger_account_balance_monitor_alerts=[convert.balance_monitor_alert(a) for a in change.alerts],
-            )
+        with metrics.watching("balances"):
+            async for change in self.watching.watch(current_organization(), ids, after):
+                yield pb.WatchBalancesResponse(
+                    ledger_account_balances=pb.LedgerAccountBalances(
+                        ledger_account_id=str(change.ledger_account_id),
+                        lock_version=change.lock_version,
+                        balances=convert.balances(change.balances),
+                    ),
+                    ledger_transaction_id=str(change.ledger_transaction_id or ""),
+                    ledger_account_balance_monitor_alerts=[convert.balance_monitor_alert(a) for a in change.alerts],
+                )
 
     async def _category_balances(
         self, request: pb.GetBalancesRequest, violations: Violations, balances_as_of: AsOf

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 
+from ledgerd.server import metrics
 from ledgerd.server.api import convert
 from ledgerd.server.api.responding import respond
 from ledgerd.server.core.idempotency import Idempotency, Replay
+from ledgerd.server.core.transaction_feed import TransactionFeedUseCases
 from ledgerd.server.core.transactions import (
     CreateLedgerTransaction,
     PartialPostLedgerTransaction,
@@ -21,6 +24,7 @@ from ledgerd.server.domain import limits
 from ledgerd.server.domain.balances import Status
 from ledgerd.server.domain.errors import LedgerError
 from ledgerd.server.domain.model import LedgerTransaction
+from ledgerd.server.domain.transaction_feed import START, decode_cursor, encode_cursor
 from ledgerd.server.domain.transactions import EntryRequest
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.interceptors.authentication import current_organization
@@ -68,8 +72,9 @@ def _idempotency(key: str, request: pb.CreateLedgerTransactionRequest) -> Idempo
 
 
 class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
-    def __init__(self, transactions: TransactionsUseCases) -> None:
+    def __init__(self, transactions: TransactionsUseCases, feed: TransactionFeedUseCases) -> None:
         self.transactions = transactions
+        self.feed = feed
 
     async def CreateLedgerTransaction(
         self, request: pb.CreateLedgerTransactionRequest, context: Any
@@ -254,6 +259,26 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
             ledger_transaction_versions=[convert.ledger_transaction_version(v) for v in result.items],
             next_page_token=result.next_page_token,
         )
+
+    async def WatchLedgerTransactions(
+        self, request: pb.WatchLedgerTransactionsRequest, context: Any
+    ) -> AsyncIterator[pb.WatchLedgerTransactionsResponse]:
+        violations = Violations()
+        ledger_id = violations.uuid("ledger_id", request.ledger_id)
+        after = START
+        if request.after_cursor:
+            decoded = decode_cursor(request.after_cursor)
+            if decoded is None:
+                violations.add("after_cursor", "is not a cursor this server issued")
+            after = decoded or START
+        violations.raise_if_any()
+        assert ledger_id is not None
+        with metrics.watching("ledger_transactions"):
+            async for position, version in self.feed.watch(current_organization(), ledger_id, after):
+                yield pb.WatchLedgerTransactionsResponse(
+                    ledger_transaction=convert.ledger_transaction(version.ledger_transaction),
+                    cursor=encode_cursor(position),
+                )
 
     async def _write(self, method: str, request: Any, response_type: type[R], command: Any) -> R:
         """One write through the coalescer, answered with the transaction it made or changed (or

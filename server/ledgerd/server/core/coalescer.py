@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import asyncpg
 from opentelemetry import context, trace
 
+from ledgerd.server import metrics
 from ledgerd.server.core.callers import Caller, current_caller
 from ledgerd.server.core.writer import Outcome, Sequencing, Turn, Write, execute
 from ledgerd.server.domain import limits
@@ -68,6 +69,7 @@ class Coalescer:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         span = None if self._tracer is None else trace.get_current_span().get_span_context()
         self._queue.append(_Queued(organization_id, write, future, current_caller(), span))
+        metrics.write_queued(future)
         self._dispatch()
         return future
 
@@ -111,10 +113,12 @@ class Coalescer:
         sequencing: Sequencing,
     ) -> None:
         try:
+            metrics.batch_started(q.future for q in batch)
             with self._span(batch):
                 outcomes = await execute(
                     self.pool, organization_id, [q.write for q in batch], sequencing, [q.caller for q in batch]
                 )
+            metrics.batch_decided(outcomes)
             for queued, outcome in zip(batch, outcomes, strict=True):
                 if not queued.future.done():  # the caller may have gone (deadline, cancellation)
                     queued.future.set_result(outcome)

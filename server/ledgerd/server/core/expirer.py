@@ -7,6 +7,7 @@ first round finds every hold that came due meanwhile."""
 
 from __future__ import annotations
 
+from ledgerd.server import metrics
 from ledgerd.server.core.background import run_periodically
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.holds import HoldsUseCases
@@ -16,6 +17,10 @@ from ledgerd.server.domain import limits
 async def expire_due_holds(holds: HoldsUseCases) -> int:
     """Expires every hold due now, batch after batch; returns how many."""
     total = 0
+    if metrics.enabled():
+        now = utcnow()
+        due = await holds.oldest_due(now)
+        metrics.hold_expiry_lag((now - due).total_seconds() if due is not None else 0.0)
     while True:
         expired = await holds.expire_due(utcnow())
         total += expired

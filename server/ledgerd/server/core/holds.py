@@ -330,6 +330,10 @@ class HoldsUseCases:
         items = await store.list_holds(self.pool, organization_id, page.after, page.size + 1, **filters)
         return Page.of(items, page)
 
+    async def oldest_due(self, now: datetime) -> datetime | None:
+        """When the most overdue pending hold expired (None: none is due yet)."""
+        return await store.oldest_due(self.pool, now)
+
     async def expire_due(self, now: datetime) -> int:
         """Releases up to holds_per_expiry_batch_max holds expired by `now`; returns how many it expired."""
         due = await store.due_holds(self.pool, now, limits.holds_per_expiry_batch_max)

@@ -19,6 +19,7 @@ from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.core.monitors import MonitorsUseCases
+from ledgerd.server.core.transaction_feed import TransactionFeedUseCases
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 
@@ -31,6 +32,7 @@ class UseCases:
     categories: CategoriesUseCases
     history: HistoryUseCases
     transactions: TransactionsUseCases
+    transaction_feed: TransactionFeedUseCases
     balances: BalancesUseCases
     holds: HoldsUseCases
     monitors: MonitorsUseCases
@@ -54,6 +56,7 @@ class UseCases:
             categories=categories,
             history=history,
             transactions=TransactionsUseCases(pool, coalescer),
+            transaction_feed=TransactionFeedUseCases(pool, ledgers),
             balances=BalancesUseCases(history, categories),
             holds=HoldsUseCases(pool, coalescer),
             monitors=MonitorsUseCases(pool, coalescer),

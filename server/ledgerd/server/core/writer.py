@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from ledgerd.server import metrics
 from ledgerd.server.core import audit
 from ledgerd.server.core.callers import Caller, current_caller
 from ledgerd.server.core.clock import utcnow
@@ -588,7 +590,9 @@ async def _write(connection: asyncpg.Connection, state: BatchState, outcomes: li
     if ws.is_empty():
         return outcomes
     snapshot = Snapshot(state.snapshot, state.row_versions, frozenset(state.guarded))
+    started = time.perf_counter()
     moved = await batch_write.write(connection, ws, snapshot)
+    metrics.batch_written(time.perf_counter() - started)
     try:
         invariant(
             not moved.keys() & state.guarded, "a guarded account was written at another version than the one read"

@@ -100,6 +100,16 @@ balance_monitors_per_account_max = 10
 # How often a watcher reads even without a notification: the bound on what a lost one delays.
 watch_poll_interval_seconds = 5.0
 
+# The change feed of ledger transactions (WatchLedgerTransactions): versions read per query, and
+# how often a watcher looks for newly committed ones (the feed polls: docs/change-feed.md).
+transaction_feed_versions_per_read_max = 500
+transaction_feed_poll_interval_seconds = 0.2
+
+# `ledgerd sync`: rows per warehouse transaction (--rows-per-transaction): what a killed run redoes
+# at most, per table.
+sync_rows_per_transaction_default = 10_000
+sync_rows_per_transaction_max = 1_000_000
+
 # HTTP (`serve --http-address`): the largest request body accepted (413 beyond it); a batch of
 # entries_per_transaction_max entries with full metadata fits well within it.
 http_body_bytes_max = 4 * 1024 * 1024
@@ -111,3 +121,6 @@ http_lenient_body_bytes_max = 64 * 1024
 # columns; a multiple of the fetch, so every row group but the last is full).
 export_rows_per_fetch = 10_000
 export_rows_per_row_group = 100_000
+
+# GET /metrics: how often each process samples its pool's connections.
+metrics_pool_sample_interval_seconds = 1.0

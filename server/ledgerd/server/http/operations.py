@@ -112,7 +112,7 @@ class Bridge:
     def of(cls, use_cases: UseCases) -> Bridge:
         return cls(
             ledgers=LedgerService(use_cases.ledgers, use_cases.categories, use_cases.history),
-            transactions=TransactionService(use_cases.transactions),
+            transactions=TransactionService(use_cases.transactions, use_cases.transaction_feed),
             monitors=BalanceMonitorService(use_cases.monitors),
             events=EventService(use_cases.events),
         )

@@ -11,11 +11,13 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from ledgerd.server import metrics
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import (
     Aborted,
@@ -62,6 +64,10 @@ SERVER_SIDE_CODES = frozenset(
 RETRY_DELAY = duration_pb2.Duration(nanos=int(limits.retry_delay_seconds * 1e9))
 
 
+# Every failure that came from the database or the connection to it (what metrics count).
+DATABASE_ERRORS = (*CONNECTION_FAILURES, asyncpg.PostgresError)
+
+
 def code_of(error: LedgerError) -> grpc.StatusCode:
     for kind, code in CODES:
         if isinstance(error, kind):
@@ -73,6 +79,8 @@ def translate(error: BaseException) -> LedgerError:
     """Any exception as the domain error the client will see."""
     if isinstance(error, LedgerError):
         return error
+    if isinstance(error, DATABASE_ERRORS):
+        metrics.database_error(error)
     if isinstance(error, CONNECTION_FAILURES):
         return Unavailable(
             ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable; retry with the same idempotency key"

@@ -87,3 +87,13 @@ async def due_holds(db: Executor, now: datetime, limit: int) -> list[tuple[uuid.
         limit,
     )
     return [(r["organization_id"], r["id"]) for r in records]
+
+
+async def oldest_due(db: Executor, now: datetime) -> datetime | None:
+    """The expires_at of the most overdue pending hold (None: none is due), by the expirer's index."""
+    value: datetime | None = await db.fetchval(
+        """SELECT min(expires_at) FROM holds WHERE status = 'pending' AND expires_at IS NOT NULL
+           AND expires_at <= $1""",
+        now,
+    )
+    return value

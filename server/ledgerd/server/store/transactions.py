@@ -181,6 +181,14 @@ async def list_entries(
     return [rows.ledger_entry(r) for r in records]
 
 
+# A transaction version as a transaction row (rows.ledger_transaction) plus its version number;
+# from ledger_transaction_versions v joined with ledger_transactions t.
+VERSION_COLUMNS = """v.ledger_transaction_id AS id, t.ledger_id, v.description, v.status, v.external_id,
+    v.effective_at, v.posted_at, v.metadata, t.reverses_ledger_transaction_id,
+    t.partially_posts_ledger_transaction_id, t.created_at, v.created_at AS updated_at,
+    NULL::uuid AS reversed_by_ledger_transaction_id, t.ledgerable_type, t.ledgerable_id, v.version"""
+
+
 async def list_versions(
     db: Executor,
     transaction_id: uuid.UUID,
@@ -192,11 +200,7 @@ async def list_versions(
 ) -> list[LedgerTransactionVersion]:
     """The transaction's versions in order, each with the entries it had then."""
     records = await db.fetch(
-        """SELECT v.ledger_transaction_id AS id, t.ledger_id, v.description, v.status, v.external_id, v.effective_at,
-                   v.posted_at, v.metadata, t.reverses_ledger_transaction_id, t.partially_posts_ledger_transaction_id,
-                   t.created_at, v.created_at AS updated_at, NULL::uuid AS reversed_by_ledger_transaction_id,
-                   t.ledgerable_type, t.ledgerable_id,
-                   v.version
+        f"""SELECT {VERSION_COLUMNS}
             FROM ledger_transaction_versions v JOIN ledger_transactions t ON t.id = v.ledger_transaction_id
             WHERE v.ledger_transaction_id = $1 AND ($2::bigint IS NULL OR v.version > $2)
               AND ($3::bigint IS NULL OR v.version >= $3) AND ($4::bigint IS NULL OR v.version < $4)
@@ -207,29 +211,36 @@ async def list_versions(
         version_upper_bound,
         limit,
     )
+    return await versions_with_entries(db, records)
+
+
+async def versions_with_entries(db: Executor, records: list[rows.Row]) -> list[LedgerTransactionVersion]:
+    """The versions of `records` (VERSION_COLUMNS rows), in their order, each with the entries its
+    version recorded, every entry with its account's balances right after it."""
     entry_records = await db.fetch(
         f"""SELECT v.version, x.id, v.ledger_transaction_id, x.ledger_account_id, x.direction, x.amount,
                    x.ledger_account_lock_version, x.metadata, x.created_at, NULL::timestamptz AS discarded_at,
                    v.status, v.effective_at, a.normal_balance, a.currency, a.currency_exponent,
                    {rows.RESULTING_COLUMNS}
-            FROM ledger_transaction_versions v
+            FROM unnest($1::uuid[], $2::bigint[]) AS wanted (ledger_transaction_id, version)
+            JOIN ledger_transaction_versions v
+                ON v.ledger_transaction_id = wanted.ledger_transaction_id AND v.version = wanted.version
             CROSS JOIN LATERAL jsonb_to_recordset(v.ledger_entries) AS x(id uuid, ledger_account_id uuid,
                 direction text, amount bigint, ledger_account_lock_version bigint,
                 metadata jsonb, created_at timestamptz)
             JOIN ledger_accounts a ON a.id = x.ledger_account_id
             LEFT JOIN ledger_account_versions r
                 ON r.ledger_account_id = x.ledger_account_id AND r.lock_version = x.ledger_account_lock_version
-            WHERE v.ledger_transaction_id = $1 AND v.version = ANY($2::bigint[])
             ORDER BY x.id""",
-        transaction_id,
+        [r["id"] for r in records],
         [r["version"] for r in records],
     )
-    entries: dict[int, list[LedgerEntry]] = {}
+    entries: dict[tuple[uuid.UUID, int], list[LedgerEntry]] = {}
     for record in entry_records:
-        entries.setdefault(record["version"], []).append(rows.ledger_entry(record))
+        entries.setdefault((record["ledger_transaction_id"], record["version"]), []).append(rows.ledger_entry(record))
     return [
         LedgerTransactionVersion(
-            rows.ledger_transaction(r, tuple(entries.get(r["version"], ()))), r["version"], r["updated_at"]
+            rows.ledger_transaction(r, tuple(entries.get((r["id"], r["version"]), ()))), r["version"], r["updated_at"]
         )
         for r in records
     ]
