@@ -45,8 +45,9 @@ FUZZ_REQUESTS = 5000
 FUZZ_SEED = 20261202
 # Nested messages are generated this deep; Structs go deeper on purpose (NESTINGS).
 MESSAGE_DEPTH_MAX = 3
-# A stream that answers (WatchBalances with a valid account) is read until this deadline: the
-# DEADLINE_EXCEEDED that ends it is the client's own, not an answer of the server.
+# A stream that is accepted (WatchBalances with a valid account, WatchLedgerTransactions of a valid
+# ledger) is read until this deadline: the DEADLINE_EXCEEDED that ends it is the client's own, not
+# an answer of the server.
 STREAM_DEADLINE_SECONDS = 0.3
 CALL_DEADLINE_SECONDS = 30.0
 BAD_CODES = {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
@@ -489,7 +490,9 @@ def call(channel: grpc.Channel, metadata: Any, method: descriptor.MethodDescript
                 for response in reading(sent[0], metadata=metadata, timeout=STREAM_DEADLINE_SECONDS):
                     responses.append(response)
             except grpc.RpcError as error:
-                if error.code() is not grpc.StatusCode.DEADLINE_EXCEEDED or not responses:  # type: ignore[attr-defined]
+                # The client's own deadline ends a watch, answered or not yet (WatchLedgerTransactions
+                # of a quiet ledger sends nothing until a change).
+                if error.code() is not grpc.StatusCode.DEADLINE_EXCEEDED:  # type: ignore[attr-defined]
                     raise
         else:
             unary = channel.unary_unary(path, request_serializer=bytes, response_deserializer=response_type.FromString)
