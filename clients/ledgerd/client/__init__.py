@@ -79,18 +79,23 @@ class ErrorDetails:
     metadata: dict[str, str] = field(default_factory=dict)
     # (field path, description) of every offending field of an INVALID_ARGUMENT.
     field_violations: tuple[tuple[str, str], ...] = ()
+    # How long to wait before retrying (a RetryInfo, sent with UNAVAILABLE and RESOURCE_EXHAUSTED).
+    retry_delay_seconds: float | None = None
 
 
 def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
-    reason, metadata, violations = "", {}, []
+    reason, metadata, violations, retry_delay_seconds = "", {}, [], None
     for key, value in error.trailing_metadata() or ():
         if key != "grpc-status-details-bin":
             continue
         status = status_pb2.Status.FromString(value)
         for detail in status.details:
             info, bad_request = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+            retry = error_details_pb2.RetryInfo()
             if detail.Unpack(info) and info.domain == ERROR_DOMAIN:
                 reason, metadata = info.reason, dict(info.metadata)
             elif detail.Unpack(bad_request):
                 violations += [(v.field, v.description) for v in bad_request.field_violations]
-    return ErrorDetails(error.code(), error.details() or "", reason, metadata, tuple(violations))
+            elif detail.Unpack(retry):
+                retry_delay_seconds = retry.retry_delay.ToTimedelta().total_seconds()
+    return ErrorDetails(error.code(), error.details() or "", reason, metadata, tuple(violations), retry_delay_seconds)

@@ -30,6 +30,8 @@ from ledgerd.server.core.monitors import MonitorsUseCases
 from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
+from ledgerd.server.domain import limits
+from ledgerd.server.interceptors.admission import AdmissionInterceptor
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
@@ -59,7 +61,6 @@ SERVICE_NAMES = (
 # Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED); the largest valid
 # request, a batch of 100 transactions of 1000 entries, fits well within it.
 message_bytes_max = 64 * 1024 * 1024
-shutdown_grace_seconds = 5.0
 
 
 @dataclass
@@ -71,21 +72,29 @@ class RunningServer:
     background: asyncio.Task[None] | None
     feed: BalanceFeed
     counter: CallCounter
+    admission: AdmissionInterceptor
 
     @property
     def calls(self) -> int:
         """Calls answered so far (a stream counts once)."""
         return self.counter.calls
 
-    async def stop(self, grace_seconds: float = shutdown_grace_seconds) -> None:
-        # Tell load balancers first, then let calls in flight finish.
+    async def stop(self, grace_seconds: float = limits.shutdown_grace_seconds) -> None:
+        """Tells load balancers first; from then on new calls are answered UNAVAILABLE at once, the
+        watch streams end (UNAVAILABLE: the client resumes elsewhere from its versions), and calls
+        admitted before, their batches included, get `grace_seconds` to finish. Only those still
+        running then are cancelled (a write cancelled in flight is applied whole or not at all)."""
+        started = asyncio.get_running_loop().time()
         await self.health.enter_graceful_shutdown()
+        self.admission.close()
+        await self.feed.close()
         if self.background is not None:
             self.background.cancel()
             # Awaited so that the background lock's connection is closed before the pool is.
             await asyncio.gather(self.background, return_exceptions=True)
-        await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
-        await self.server.stop(grace_seconds)
+        await self.admission.drained(grace_seconds)
+        # gRPC stops listening and ends the connections; whatever it still runs gets what is left.
+        await self.server.stop(max(0.0, grace_seconds - (asyncio.get_running_loop().time() - started)))
 
 
 async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = True) -> RunningServer:
@@ -98,11 +107,18 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
     coalescer = Coalescer(pool)
     holds = HoldsUseCases(pool, coalescer)
     counter = CallCounter()
+    admission = AdmissionInterceptor()
     server = grpc.aio.server(
         # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
-        # status; the counter before it raises nothing.
-        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
+        # status; the counter before it raises nothing. Admission comes before authentication: an
+        # overloaded process refuses before it spends a database read on the key.
+        interceptors=[counter, ErrorInterceptor(), admission, AuthenticationInterceptor(Authenticator(pool))],
         options=[
+            # gRPC core queues calls the application has not picked up yet, and past its default
+            # bound of 1,000 answers CANCELLED by itself: raised well above calls_in_flight_max so
+            # that ledgerd's admission decides (RESOURCE_EXHAUSTED, with a RetryInfo).
+            ("grpc.server.max_pending_requests", limits.grpc_pending_calls_max),
+            ("grpc.server.max_pending_requests_hard_limit", limits.grpc_pending_calls_max),
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),
             # Several processes on one port (`serve --workers N`): the kernel spreads connections
@@ -131,7 +147,7 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
-    return RunningServer(server, port, health_servicer, holds, rounds, feed, counter)
+    return RunningServer(server, port, health_servicer, holds, rounds, feed, counter, admission)
 
 
 async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import (
     Aborted,
     AlreadyExists,
@@ -81,9 +83,24 @@ def translate(error: BaseException) -> LedgerError:
     return InvariantViolation("internal error; nothing was written")
 
 
+# Answers the client should retry, and after how long (RetryInfo): the database comes back within
+# seconds of a restart; an overloaded server frees capacity within a batch or two.
+RETRY_DELAY_SECONDS: list[tuple[type[LedgerError], float]] = [
+    (Unavailable, limits.unavailable_retry_delay_seconds),
+    (ResourceExhausted, limits.overloaded_retry_delay_seconds),
+]
+
+
 def status_details(error: LedgerError) -> status_pb2.Status:
     code = code_of(error)
-    details = [error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)]
+    details: list[Any] = [
+        error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)
+    ]
+    for kind, delay_seconds in RETRY_DELAY_SECONDS:
+        if isinstance(error, kind):
+            delay = duration_pb2.Duration()
+            delay.FromTimedelta(timedelta(seconds=delay_seconds))
+            details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     if isinstance(error, InvalidArgument):
         details.append(
             error_details_pb2.BadRequest(
