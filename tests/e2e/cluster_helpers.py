@@ -132,6 +132,10 @@ class Cluster:
         next start)."""
         await self._pg_ctl("-m", mode, "stop")
 
+    async def reload(self) -> None:
+        """Reads the configuration again (settings that need no restart)."""
+        await self._pg_ctl("reload")
+
     async def promote(self) -> None:
         await self._pg_ctl("promote")
 

@@ -83,6 +83,14 @@ class HoldLoad:
     # Every attempt's outcome: "OK" or outcome_name().
     outcomes: Counter[str] = field(default_factory=Counter)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def answered_at_least(self, count: int, timeout_seconds: float = RESOLVE_TIMEOUT_SECONDS) -> None:
+        async def waiting() -> None:
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: len(self.answered) >= count)
+
+        await asyncio.wait_for(waiting(), timeout_seconds)
 
     async def run(self) -> None:
         await asyncio.gather(*(self._client(index) for index in range(self.concurrency)))
@@ -114,6 +122,8 @@ class HoldLoad:
                 continue
             self.outcomes["OK"] += 1
             self.answered[request.idempotency_key] = response
+            async with self._arrived:
+                self._arrived.notify_all()
             if attempts:
                 self.retried[request.idempotency_key] = sent
             return response
@@ -131,7 +141,8 @@ class HoldLoad:
         return sum(
             1
             for key, sent in self.retried.items()
-            if self.answered[key].decision == APPROVED and self.answered[key].hold.created_at.ToDatetime().timestamp() < sent
+            if self.answered[key].decision == APPROVED
+            and self.answered[key].hold.created_at.ToDatetime().timestamp() < sent
         )
 
     def figures(self) -> str:

@@ -1,8 +1,9 @@
 """Invariant 6, the server's half: `ledgerd serve` killed with SIGKILL while it places holds (no
 shutdown of any kind) loses nothing it acknowledged. Concurrent holds on funded wallets, all through
-one settlement account, more than the funds allow (so declines too); the process is killed twice and started again on the same port; every
-request is retried with its idempotency key until answered. Afterwards the database holds exactly
-the acknowledged holds, each wallet is its funds less those holds (never below 0), `verify` passes."""
+one settlement account, more than the funds allow (so declines too); the process is killed twice
+and started again on the same port; every request is retried with its idempotency key until
+answered. Afterwards the database holds exactly the acknowledged holds, each wallet is its funds
+less those holds (never below 0), and `verify` passes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ledgerd.client import LedgerdClient
 
 from .cluster_helpers import free_port
 from .fault_helpers import FAST_RECONNECT, HoldLoad, assert_nothing_lost, card_program
-from .serving_helpers import LINE_WAIT_SECONDS, Served
+from .serving_helpers import Served
 
 KILLS = 2
 # Holds answered between two kills: the kill lands in the middle of the load, not before it.
@@ -21,15 +22,6 @@ ANSWERS_BETWEEN_KILLS = 500
 # What a client may see while the server is dead or starting: gRPC's own UNAVAILABLE (nothing
 # listens), a deadline passed (the call died with the process), or the server's own UNAVAILABLE.
 SEEN_DURING_A_CRASH = {"OK", "UNAVAILABLE", "DEADLINE_EXCEEDED", "UNAVAILABLE/SHUTTING_DOWN+retry"}
-POLL_SECONDS = 0.05
-
-
-async def answered_at_least(load: HoldLoad, count: int) -> None:
-    async def waiting() -> None:
-        while len(load.answered) < count:
-            await asyncio.sleep(POLL_SECONDS)
-
-    await asyncio.wait_for(waiting(), LINE_WAIT_SECONDS)
 
 
 async def test_holds_acknowledged_before_a_kill_9_are_all_there_after_the_restart(
@@ -44,12 +36,12 @@ async def test_holds_acknowledged_before_a_kill_9_are_all_there_after_the_restar
         running = asyncio.create_task(load.run())
         try:
             for kill in range(1, KILLS + 1):
-                await answered_at_least(load, kill * ANSWERS_BETWEEN_KILLS)
+                await load.answered_at_least(kill * ANSWERS_BETWEEN_KILLS)
                 served.process.kill()
                 await served.process.wait()
                 await served.stop()
                 served = await Served.start("--address", address, env=env)
-            await answered_at_least(load, (KILLS + 1) * ANSWERS_BETWEEN_KILLS)
+            await load.answered_at_least((KILLS + 1) * ANSWERS_BETWEEN_KILLS)
             await load.finish(running)
             print(f"kill -9 x{KILLS}: {load.figures()}")
             assert set(load.outcomes) <= SEEN_DURING_A_CRASH, load.outcomes

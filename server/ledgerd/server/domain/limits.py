@@ -80,8 +80,10 @@ overloaded_retry_delay_seconds = 0.1
 # gRPC core's own queue of calls not yet handed to the application (its default, 1,000, answers
 # CANCELLED past it): set above calls_in_flight_max so that ledgerd's admission answers first.
 grpc_pending_calls_max = 4 * calls_in_flight_max
-# Graceful shutdown (SIGTERM): calls in flight get this long to finish; the rest are cancelled.
+# Graceful shutdown (SIGTERM): calls in flight get this long to finish; the rest are cancelled. Then
+# the pool gets this long to close before its connections are cut: a process exits within the sum.
 shutdown_grace_seconds = 10.0
+pool_close_seconds = 5.0
 
 page_size_default = 25
 page_size_max = 1000
