@@ -71,9 +71,10 @@ pool_size_max = 1000
 # with a RetryInfo, rather than a queue that grows until every caller's deadline has passed.
 # 2,000 unary PlaceHolds in flight measured p99 ~1.7 s on the 2-core machines; 1,000 keeps the
 # wait under a second. A stream or a PlaceHoldBatch is one call carrying many writes, hence the
-# second bound: eight full PlaceHoldBatch calls may wait (the harness's batch mode runs eight).
+# second bound: two full PlaceHoldBatch calls may wait (or the harness's batch mode, 8 calls of
+# 1,000, twice over); a write is ~2 KB queued, so the queue stays under ~40 MB.
 calls_in_flight_max = 1000
-writes_queued_max = 8 * holds_per_place_batch_max
+writes_queued_max = 2 * holds_per_place_batch_max
 # What RetryInfo advises: after a database failure (a restart takes seconds), and when overloaded.
 unavailable_retry_delay_seconds = 1.0
 overloaded_retry_delay_seconds = 0.1
