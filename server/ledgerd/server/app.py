@@ -85,8 +85,8 @@ class RunningServer:
         admitted before, their batches included, get `grace_seconds` to finish. Only those still
         running then are cancelled (a write cancelled in flight is applied whole or not at all)."""
         started = asyncio.get_running_loop().time()
+        self.admission.close()  # first, before any await: no call is admitted after a stop began
         await self.health.enter_graceful_shutdown()
-        self.admission.close()
         await self.feed.close()
         if self.background is not None:
             self.background.cancel()

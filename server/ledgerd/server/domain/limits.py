@@ -85,6 +85,9 @@ grpc_pending_calls_max = 4 * calls_in_flight_max
 # the pool gets this long to close before its connections are cut: a process exits within the sum.
 shutdown_grace_seconds = 10.0
 pool_close_seconds = 5.0
+# Within the grace: the server stops only once no call has arrived for this long (every refused
+# caller pausing as its RetryInfo asked), since gRPC cancels the calls it holds unstarted at the stop.
+shutdown_quiet_seconds = 0.25
 
 page_size_default = 25
 page_size_max = 1000

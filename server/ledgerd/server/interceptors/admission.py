@@ -34,16 +34,32 @@ class AdmissionInterceptor(grpc.aio.ServerInterceptor):
         self.closed = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._last_arrival = 0.0
 
     def close(self) -> None:
         """From now on every new call is refused (UNAVAILABLE); those admitted go on."""
         self.closed = True
 
-    async def drained(self, timeout_seconds: float) -> bool:
-        """Waits until no admitted call is left, `timeout_seconds` at most; whether none is."""
+    async def drained(self, timeout_seconds: float, quiet_seconds: float = limits.shutdown_quiet_seconds) -> bool:
+        """Waits until no admitted call is left and none has arrived for `quiet_seconds` (each
+        refused caller is then pausing as its RetryInfo asked), `timeout_seconds` at most; whether
+        that was reached. Why the quiet: gRPC cancels the calls it has received but not yet handed
+        over when the server stops, and a call answered a moment ago is often followed by another."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_seconds
+
+        async def quiet() -> None:
+            while True:
+                await self._idle.wait()
+                wait = self._last_arrival + quiet_seconds - loop.time()
+                if wait <= 0 and self._idle.is_set():
+                    return
+                await asyncio.sleep(max(wait, 0.0))
+
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout_seconds)
-        return self._idle.is_set()
+            await asyncio.wait_for(quiet(), max(0.0, deadline - loop.time()))
+            return True
+        return False
 
     async def intercept_service(self, continuation: Any, handler_call_details: grpc.HandlerCallDetails) -> Any:
         handler = await continuation(handler_call_details)
@@ -52,6 +68,7 @@ class AdmissionInterceptor(grpc.aio.ServerInterceptor):
         return wrap(handler, self._around, self._around_stream)
 
     def _admit(self) -> None:
+        self._last_arrival = asyncio.get_running_loop().time()
         if self.closed:
             raise Unavailable(ErrorReason.SHUTTING_DOWN, "shutting down; retry with the same idempotency key")
         if self.calls_in_flight >= self.calls_in_flight_max:
