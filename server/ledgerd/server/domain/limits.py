@@ -89,6 +89,10 @@ pool_close_seconds = 5.0
 # caller pausing as its RetryInfo asked), since gRPC cancels the calls it holds unstarted at the stop.
 shutdown_quiet_seconds = 0.25
 
+# The embedded PostgreSQL (store/embedded.py): starts tried before giving up, and the pause between.
+embedded_start_attempts_max = 5
+embedded_start_retry_seconds = 1.0
+
 page_size_default = 25
 page_size_max = 1000
 
