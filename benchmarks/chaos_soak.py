@@ -22,6 +22,7 @@ import random
 import signal
 import socket
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -324,7 +325,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--gap-min", type=float, default=5.0, help="seconds between faults, at least")
     top.add_argument("--gap-max", type=float, default=15.0, help="seconds between faults, at most")
     top.add_argument("--seed", type=int, default=1)
-    top.add_argument("--server-log", default="chaos-soak-server.log", help="the servers' output, appended")
+    top.add_argument(
+        "--server-log",
+        default=os.path.join(tempfile.gettempdir(), "ledgerd-chaos-soak-server.log"),
+        help="the servers' output, appended (default in the temporary folder)",
+    )
     return top
 
 

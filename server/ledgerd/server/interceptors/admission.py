@@ -30,7 +30,6 @@ class AdmissionInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, calls_in_flight_max: int = limits.calls_in_flight_max) -> None:
         self.calls_in_flight_max = calls_in_flight_max
         self.calls_in_flight = 0
-        self.refused = 0
         self.closed = False
         self._idle = asyncio.Event()
         self._idle.set()
@@ -72,7 +71,6 @@ class AdmissionInterceptor(grpc.aio.ServerInterceptor):
         if self.closed:
             raise Unavailable(ErrorReason.SHUTTING_DOWN, "shutting down; retry with the same idempotency key")
         if self.calls_in_flight >= self.calls_in_flight_max:
-            self.refused += 1
             raise ResourceExhausted(
                 ErrorReason.OVERLOADED,
                 f"{self.calls_in_flight_max} calls in flight already (calls_in_flight_max); retry later",
