@@ -1,16 +1,31 @@
-"""Regenerates the Python code of protos/ledgerd/v1 into clients/ (import path `ledgerd.v1`).
+"""Regenerates the Python code of protos/ledgerd/v1 into clients/ (import path `ledgerd.v1`):
+messages (`_pb2.py`, typed by grpcio-tools' `_pb2.pyi`), services (`_pb2_grpc.py`) and their
+types (`_pb2_grpc.pyi`, by mypy-protobuf's protoc-gen-mypy_grpc: a typed stub for a sync and for
+an asyncio channel, and the servicer's typed methods).
 
 Run: python protos/generate.py [OUTPUT_DIR]. The generated files are committed; a test
 regenerates them into a temporary folder and fails on any difference.
 """
 
 import pathlib
+import shutil
 import sys
 
 from grpc_tools import protoc  # type: ignore[import-untyped]
 
 PROTOS = pathlib.Path(__file__).resolve().parent
 DEFAULT_OUTPUT = PROTOS.parent / "clients"
+GRPC_STUBS_PLUGIN = "protoc-gen-mypy_grpc"
+
+
+def grpc_stubs_plugin() -> str:
+    """mypy-protobuf's plugin, installed beside this Python (the `test` extra) or on PATH."""
+    found = shutil.which(GRPC_STUBS_PLUGIN, path=str(pathlib.Path(sys.executable).parent)) or shutil.which(
+        GRPC_STUBS_PLUGIN
+    )
+    if found is None:
+        raise RuntimeError(f"{GRPC_STUBS_PLUGIN} not found: pip install -e '.[test]' (mypy-protobuf)")
+    return found
 
 
 def generate(output: pathlib.Path = DEFAULT_OUTPUT) -> list[pathlib.Path]:
@@ -24,6 +39,8 @@ def generate(output: pathlib.Path = DEFAULT_OUTPUT) -> list[pathlib.Path]:
             f"--python_out={output}",
             f"--pyi_out={output}",
             f"--grpc_python_out={output}",
+            f"--plugin={GRPC_STUBS_PLUGIN}={grpc_stubs_plugin()}",
+            f"--mypy_grpc_out={output}",
             *sources,
         ]
     )

@@ -1,4 +1,4 @@
-"""A real PostgreSQL and a real gRPC server on port 0 for the whole session.
+"""A real PostgreSQL and a real server on port 0 (gRPC, and HTTP on another) for the whole session.
 
 DATABASE_URL, when set, names a server on which a fresh database is created (and dropped at the
 end); otherwise an embedded PostgreSQL is started in a temporary folder."""
@@ -74,7 +74,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture(scope="session")
 async def server(pool: asyncpg.Pool) -> AsyncIterator[RunningServer]:
-    running = await start_server(pool, "127.0.0.1:0")
+    running = await start_server(pool, "127.0.0.1:0", http_address="127.0.0.1:0")
     yield running
     await running.stop(0)
 
@@ -82,6 +82,12 @@ async def server(pool: asyncpg.Pool) -> AsyncIterator[RunningServer]:
 @pytest.fixture(scope="session")
 def target(server: RunningServer) -> str:
     return f"127.0.0.1:{server.port}"
+
+
+@pytest.fixture(scope="session")
+def http_base(server: RunningServer) -> str:
+    """The base URL of the session server's HTTP API (Modern Treasury's paths under /api)."""
+    return f"http://127.0.0.1:{server.http_port}"
 
 
 @pytest.fixture

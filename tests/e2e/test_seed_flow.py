@@ -7,11 +7,13 @@ import os
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from ledgerd.client import LedgerdClient
 from ledgerd.v1 import transaction_pb2
 
+from .http_helpers import new_organization
 from .ledger_helpers import (
     DEBIT_NORMAL,
     POSTED,
@@ -67,19 +69,39 @@ async def test_seed_send_cash_flow_gives_jane_the_documented_balances(client: Le
 async def test_the_readme_walkthrough_prints_what_the_readme_says(
     name: str, target: str, api_key: str, tmp_path: Path
 ) -> None:
+    environment = {"LEDGERD_TARGET": target, "LEDGERD_API_KEY": api_key}
+    output, printed = await run_readme_walkthrough(name, environment, tmp_path)
+    assert output == printed
+
+
+async def test_the_readme_walkthrough_with_modern_treasurys_sdk_prints_what_the_readme_says(
+    http_base: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    organization = await new_organization(pool)
+    environment = {
+        "MODERN_TREASURY_BASE_URL": http_base,
+        "MODERN_TREASURY_ORGANIZATION_ID": organization.name,
+        "MODERN_TREASURY_API_KEY": organization.api_key,
+    }
+    output, printed = await run_readme_walkthrough("rest-walkthrough", environment, tmp_path)
+    assert output == printed
+
+
+async def run_readme_walkthrough(name: str, environment: dict[str, str], folder: Path) -> tuple[str, str]:
+    """(what the README's `name` script printed, what the README says it prints)."""
     readme = README.read_text()
     code, after = readme.split(f"<!-- {name}:start -->")[1].split(f"<!-- {name}:end -->")
     code = code.strip().removeprefix("```python").removesuffix("```")
     printed = after.split("It prints")[1].split("```")[1].strip()
-    script = tmp_path / "sendcash.py"
+    script = folder / "sendcash.py"
     script.write_text(code)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(script),
-        env={**os.environ, "LEDGERD_TARGET": target, "LEDGERD_API_KEY": api_key},
+        env={**os.environ, **environment},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     output, errors = await process.communicate()
     assert process.returncode == 0, errors.decode()
-    assert output.decode().strip() == printed
+    return output.decode().strip(), printed

@@ -6,17 +6,24 @@ notifications only while somebody listens; references checked by verify."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import asyncpg
+import grpc
 import pytest
 
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import start_server
 from ledgerd.server.core import writer
+from ledgerd.server.core.callers import Caller, calling
 from ledgerd.server.core.holds import CaptureHold, PlaceHold
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
+from ledgerd.server.domain.errors import InvariantViolation
 from ledgerd.server.store import account_versions, batch_write
 from ledgerd.server.store.batch_write import Moved, Snapshot
 from ledgerd.server.store.pool import create_pool
@@ -24,6 +31,10 @@ from ledgerd.v1 import balance_pb2
 
 from .ledger_helpers import POSTED, create_account, create_transaction, get_account, transfer
 from .test_holds import APPROVED, assert_verified, card_program, place
+
+# The writes these tests send to the writer directly are a call's, as the server's are: each
+# leaves its audit event, which `verify` looks for (docs/audit.md).
+A_CALL = Caller(uuid.uuid4(), "tests/e2e/test_write_path.py")
 
 
 async def organization_of(pool: asyncpg.Pool, account_id: str) -> uuid.UUID:
@@ -56,7 +67,7 @@ async def decided(
     """A batch read and decided, not yet written."""
     async with pool.acquire() as connection:
         state = await writer._read(connection, organization, writes, lock=False)
-    return state, writer._decide(state, writes)
+    return state, writer._decide(state, writes, [A_CALL] * len(writes))
 
 
 async def another_wallet(client: LedgerdClient, wallet: str, cash: str, funds: int) -> str:
@@ -113,7 +124,10 @@ async def test_the_last_attempt_decides_under_the_locks(
     monkeypatch.setattr(limits, "optimistic_write_attempts_max", 0)
     wallet, settlement, _ = await card_program(client, funds=1_000)
     organization = await organization_of(pool, wallet)
-    outcomes = await writer.execute(pool, organization, [place_write(wallet, settlement, a) for a in (600, 500, 400)])
+    with calling(A_CALL):
+        outcomes = await writer.execute(
+            pool, organization, [place_write(wallet, settlement, a) for a in (600, 500, 400)]
+        )
     assert [o.decision.value for o in outcomes] == ["approved", "declined", "approved"]
     assert (await get_account(client, wallet)).balances.available_balance.amount == 0
     await assert_verified(pool)
@@ -188,4 +202,62 @@ async def test_concurrent_holds_through_two_servers_keep_the_shared_account_exac
         uuid.UUID(settlement),
     )
     assert [(v["lock_version"], v["pending_credits"]) for v in versions] == [(n, 7 * n) for n in range(1, 401)]
+    await assert_verified(pool)
+
+
+@contextlib.asynccontextmanager
+async def poisoned_holds(pool: asyncpg.Pool) -> AsyncIterator[str]:
+    """A fault injected into the database: inserting a hold whose metadata has the yielded key fails
+    with an error no rule of ledgerd expects (what NaN in a jsonb field once did)."""
+    marker = f"poison_{uuid.uuid4().hex}"
+    await pool.execute(
+        f"CREATE FUNCTION {marker}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        f" IF NEW.metadata ? '{marker}' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$;"
+        f" CREATE TRIGGER {marker} BEFORE INSERT ON holds FOR EACH ROW EXECUTE FUNCTION {marker}()"
+    )
+    try:
+        yield marker
+    finally:
+        await pool.execute(f"DROP TRIGGER {marker} ON holds; DROP FUNCTION {marker}()")
+
+
+async def test_a_write_that_fails_unexpectedly_fails_alone(client: LedgerdClient, pool: asyncpg.Pool) -> None:
+    wallet, settlement, _ = await card_program(client, funds=1_000)
+    organization = await organization_of(pool, wallet)
+    async with poisoned_holds(pool) as marker:
+        writes = [place_write(wallet, settlement, 100) for _ in range(5)]
+        writes[2] = replace(writes[2], metadata={marker: "1"})
+        with calling(A_CALL):
+            outcomes = await writer.execute(pool, organization, writes)
+    assert isinstance(outcomes[2], InvariantViolation)
+    assert [o.decision.value for i, o in enumerate(outcomes) if i != 2] == ["approved"] * 4
+    assert (await get_account(client, wallet)).balances.available_balance.amount == 600
+    assert await pool.fetchval("SELECT count(*) FROM holds WHERE ledger_account_id = $1", uuid.UUID(wallet)) == 4
+    await assert_verified(pool)
+
+
+async def test_concurrent_neighbours_of_a_failing_write_are_answered(
+    client: LedgerdClient, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through the batcher, as a client sees it: every tenth of 200 concurrent holds fails in the
+    database; the others, batched with them, are all approved."""
+    wallet, settlement, _ = await card_program(client, funds=100_000)
+    caplog.set_level(logging.INFO, logger=writer.__name__)
+    async with poisoned_holds(pool) as marker:
+
+        async def attempt(n: int) -> grpc.StatusCode:
+            request = place(wallet, settlement, 10)
+            if n % 10 == 0:
+                request.metadata[marker] = "1"
+            try:
+                assert (await client.holds.PlaceHold(request)).decision == APPROVED
+                return grpc.StatusCode.OK
+            except grpc.aio.AioRpcError as error:
+                return error.code()
+
+        codes = await asyncio.gather(*(attempt(n) for n in range(200)))
+    assert codes.count(grpc.StatusCode.INTERNAL) == 20
+    assert codes.count(grpc.StatusCode.OK) == 180
+    assert any("fell back to one write at a time" in r.getMessage() for r in caplog.records), "no batch formed"
+    assert (await get_account(client, wallet)).balances.available_balance.amount == 100_000 - 180 * 10
     await assert_verified(pool)

@@ -4,10 +4,12 @@ google.rpc.Status carrying ErrorInfo and, for bad requests, BadRequest."""
 
 from __future__ import annotations
 
+import asyncpg
 import grpc
 import pytest
 from google.rpc import code_pb2, error_details_pb2
 
+from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import (
     Aborted,
     AlreadyExists,
@@ -23,7 +25,7 @@ from ledgerd.server.domain.errors import (
     Unauthenticated,
     Unavailable,
 )
-from ledgerd.server.interceptors.errors import ERROR_DOMAIN, code_of, item_error, status_details
+from ledgerd.server.interceptors.errors import ERROR_DOMAIN, code_of, item_error, status_details, translate
 from ledgerd.v1 import errors_pb2
 
 PROTO_NAMES = set(errors_pb2.ErrorReason.keys())
@@ -161,3 +163,58 @@ def test_a_batch_item_error_carries_the_code_reason_message_and_violations_of_th
         errors_pb2.ERROR_REASON_LOCK_VERSION_MISMATCH,
         [],
     )
+
+
+# --- the database going away --------------------------------------------------------------------
+
+CONNECTION_ERRORS = [
+    # What asyncpg raises on a connection the server has just dropped (seen during a restart).
+    asyncpg.exceptions.InternalClientError("cannot switch to state 12; another operation is in progress"),
+    asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command"),
+    asyncpg.exceptions.ConnectionFailureError("connection failure"),
+    asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+    ConnectionResetError(104, "Connection reset by peer"),
+]
+
+
+@pytest.mark.parametrize("error", CONNECTION_ERRORS, ids=lambda error: type(error).__name__)
+def test_a_lost_database_connection_is_unavailable_with_error_info_and_retry_info(error: Exception) -> None:
+    translated = translate(error)
+    assert code_of(translated) is grpc.StatusCode.UNAVAILABLE
+    status = status_details(translated)
+    info, retry = error_details_pb2.ErrorInfo(), error_details_pb2.RetryInfo()
+    assert status.details[0].Unpack(info) and info.reason == "ERROR_REASON_DATABASE_UNAVAILABLE"
+    assert status.details[1].Unpack(retry)
+    assert retry.retry_delay.ToNanoseconds() == int(limits.retry_delay_seconds * 1e9) > 0
+
+
+def test_overload_carries_retry_info_too() -> None:
+    status = status_details(ResourceExhausted(ErrorReason.OVERLOADED, "busy"))
+    assert status.details[1].Is(error_details_pb2.RetryInfo.DESCRIPTOR)
+
+
+# --- errors that fit in the trailers ---------------------------------------------------------------
+
+
+def test_an_invalid_argument_lists_field_violations_max_violations_and_counts_the_rest() -> None:
+    error = InvalidArgument([FieldViolation(f"ids[{n}]", "is not a UUID") for n in range(500)])
+    assert [v.field for v in error.violations] == [f"ids[{n}]" for n in range(limits.field_violations_max)]
+    assert error.metadata == {"field_violations_left_out": str(500 - limits.field_violations_max)}
+    assert error.message.endswith(
+        f"and {500 - limits.field_violations_max} more field violations (field_violations_max)"
+    )
+
+
+def test_status_details_of_long_violations_stay_within_error_details_bytes_max() -> None:
+    error = InvalidArgument([FieldViolation("é" * 100 + str(n), "x" * 2000) for n in range(100)])
+    status = status_details(error)
+    assert status.ByteSize() <= limits.error_details_bytes_max
+    assert len(status.message.encode()) <= limits.error_message_bytes_max
+    bad_request = error_details_pb2.BadRequest()
+    assert status.details[1].Unpack(bad_request) and bad_request.field_violations
+
+
+def test_status_details_of_a_short_error_are_whole() -> None:
+    error = InvalidArgument([FieldViolation("name", "is required")])
+    assert status_details(error).message == "name: is required"

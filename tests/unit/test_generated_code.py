@@ -33,7 +33,7 @@ def test_generation_writes_code_for_every_proto(regenerated: Path) -> None:
     protos = sorted(path.stem for path in (ROOT / "protos" / "ledgerd" / "v1").glob("*.proto"))
     assert protos, "no .proto files found"
     for stem in protos:
-        for suffix in ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py"):
+        for suffix in ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py", "_pb2_grpc.pyi"):
             assert (regenerated / f"{stem}{suffix}").is_file(), f"{stem}{suffix} was not generated"
 
 

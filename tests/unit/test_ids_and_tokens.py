@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ledgerd.server.domain import ids
 from ledgerd.server.domain.ids import new_id
-from ledgerd.server.domain.pagination import decode_page_token, encode_page_token
+from ledgerd.server.domain.pagination import decode_page_token, encode_page_token, page_scope
 
 # --- ids -----------------------------------------------------------------------------------------
 
@@ -78,21 +78,24 @@ def test_new_id_after_a_later_id_is_still_greater(monkeypatch: pytest.MonkeyPatc
 
 # --- page tokens ---------------------------------------------------------------------------------
 
+ORGANIZATION = uuid.UUID("0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b")
+SCOPE = page_scope("ledgerd.v1.ListLedgerTransactionsRequest", ORGANIZATION, b"")
+
 
 def test_a_page_token_decodes_to_the_id_it_was_made_from() -> None:
     last_id = new_id()
-    token = encode_page_token(last_id)
-    assert decode_page_token(token) == last_id
+    token = encode_page_token(last_id, SCOPE)
+    assert decode_page_token(token, SCOPE) == last_id
 
 
 @given(st.uuids())
 def test_every_uuid_round_trips_through_a_page_token(last_id: uuid.UUID) -> None:
-    assert decode_page_token(encode_page_token(last_id)) == last_id
+    assert decode_page_token(encode_page_token(last_id, SCOPE), SCOPE) == last_id
 
 
 @given(st.uuids())
 def test_a_page_token_is_url_safe_text_without_padding(last_id: uuid.UUID) -> None:
-    token = encode_page_token(last_id)
+    token = encode_page_token(last_id, SCOPE)
     assert token.isascii()
     assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     assert "=" not in token
@@ -100,8 +103,28 @@ def test_a_page_token_is_url_safe_text_without_padding(last_id: uuid.UUID) -> No
 
 def test_a_page_token_does_not_show_the_id_in_clear() -> None:
     last_id = new_id()
-    token = encode_page_token(last_id)
+    token = encode_page_token(last_id, SCOPE)
     assert str(last_id) not in token and last_id.hex not in token
+
+
+@pytest.mark.parametrize(
+    "other_scope",
+    [
+        page_scope("ledgerd.v1.ListLedgerTransactionVersionsRequest", ORGANIZATION, b""),
+        page_scope("ledgerd.v1.ListLedgerTransactionsRequest", uuid.uuid4(), b""),
+        page_scope("ledgerd.v1.ListLedgerTransactionsRequest", ORGANIZATION, b"\x0a\x01x"),
+    ],
+    ids=["another list", "another organization", "other filters"],
+)
+def test_a_page_token_is_refused_by_another_list_organization_or_filters(other_scope: bytes) -> None:
+    token = encode_page_token(new_id(), SCOPE)
+    assert decode_page_token(token, other_scope) is None
+
+
+def test_a_page_token_with_its_position_changed_is_refused() -> None:
+    raw = bytearray(base64.urlsafe_b64decode(encode_page_token(new_id(), SCOPE) + "=="))
+    raw[5] ^= 1
+    assert decode_page_token(base64.urlsafe_b64encode(bytes(raw)).decode(), SCOPE) is None
 
 
 def token_of(raw: bytes) -> str:
@@ -119,20 +142,20 @@ def token_of(raw: bytes) -> str:
         "é",
         "\x00",
         "djE6",  # "v1:" and nothing after
-        token_of(b"v1:" + bytes(15)),  # one byte short
-        token_of(b"v1:" + bytes(17)),  # one byte too many
-        token_of(b"v2:" + bytes(16)),  # another version
-        token_of(b"xx:" + bytes(16)),
-        token_of(bytes(19)),
+        token_of(b"v1:" + bytes(16)),  # the unbound tokens of before
+        token_of(b"\x02" + bytes(27)),  # one byte short
+        token_of(b"\x02" + bytes(29)),  # one byte too many
+        token_of(b"\x03" + bytes(28)),  # another version
+        token_of(b"\x02" + bytes(28)),  # the right length, no digest
         token_of(uuid.UUID("0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b").bytes),  # a bare id, not a token
         str(uuid.UUID("0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b")),
     ],
 )
 def test_a_token_not_made_by_encode_page_token_decodes_to_none(token: str) -> None:
-    assert decode_page_token(token) is None
+    assert decode_page_token(token, SCOPE) is None
 
 
-@given(st.text(max_size=40))
+@given(st.text(max_size=60))
 def test_decoding_any_text_never_raises_and_gives_none_or_a_uuid(token: str) -> None:
-    decoded = decode_page_token(token)
+    decoded = decode_page_token(token, SCOPE)
     assert decoded is None or isinstance(decoded, uuid.UUID)

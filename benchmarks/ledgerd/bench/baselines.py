@@ -19,6 +19,7 @@ import asyncpg
 
 from ledgerd.bench import cpu
 from ledgerd.bench.setup import Chart
+from ledgerd.server.core.callers import Caller, calling
 from ledgerd.server.core.coalescer import Coalescer
 from ledgerd.server.core.holds import HoldsUseCases, PlaceHold
 from ledgerd.server.core.transactions import CreateLedgerTransaction, TransactionsUseCases
@@ -151,6 +152,11 @@ async def sql_floor(
             await write(rng)
             done += 1
 
+    # As the server's writes are, each is a call's and leaves its audit event (docs/audit.md).
+    key_id = await pool.fetchval(
+        "SELECT id FROM api_keys WHERE organization_id = $1 ORDER BY created_at LIMIT 1", organization_id
+    )
     started = time.monotonic()
-    await asyncio.gather(*(caller(n) for n in range(callers)))
+    with calling(Caller(key_id, "ledgerd-bench SQL floor")):
+        await asyncio.gather(*(caller(n) for n in range(callers)))
     return done / (time.monotonic() - started)

@@ -7,13 +7,15 @@ written for them, so that `ledgerd verify` passes afterwards (store/verify.py):
 - ledger_account_versions: one per entry, with the account's exact balances after it;
 - ledger_transaction_versions: version 0 with the entries as ledgerd_entry_json renders them
   (0005_history.sql), in entry id order;
+- audit_events: one per chunk of transfers, naming its transactions, with no API key (the audit
+  trail's record of what no call made; docs/audit.md);
 - ledger_accounts: the final balances and lock_version, in the same database transaction.
 
 Through the API this took hours for 10M entries (about 400 transactions/s); COPY takes minutes
 (benchmarks/README.md). Where the time goes: PostgreSQL's index insertions (about 11 µs of a
-backend per row, measured) more than Python's rows (about 7 µs per row). So the four tables are
-COPYed at once, each over a connection of its own, fed chunk by chunk by one generator: four
-backends share the cores while Python makes the next rows. Being in four database transactions,
+backend per row, measured) more than Python's rows (about 7 µs per row). So the tables are
+COPYed at once, each over a connection of its own, fed chunk by chunk by one generator: five
+backends share the cores while Python makes the next rows. Being in five database transactions,
 the COPYs skip the foreign-key triggers (session_replication_role = replica, which needs a
 superuser): every id they name is made here, in the same load, and committed with it. Ids are
 sequential within a run (a random prefix, then a counter), so the primary keys grow at their right
@@ -54,6 +56,8 @@ ACCOUNT_VERSION_COLUMNS = (
     "ledger_account_id", "lock_version", "ledger_transaction_id", "posted_credits", "posted_debits",
     "pending_credits", "pending_debits", "created_at",
 )  # fmt: skip
+AUDIT_EVENT_COLUMNS = ("id", "organization_id", "method", "resource_ids", "created_at")
+AUDIT_METHOD = "ledgerd-bench --preload-entries"
 TRANSACTION_VERSION_COLUMNS = (
     "ledger_transaction_id", "version", "description", "status", "effective_at", "posted_at", "metadata",
     "ledger_entries", "created_at",
@@ -99,13 +103,17 @@ class Chunk:
     entries: list[tuple[object, ...]] = field(default_factory=list)
     account_versions: list[tuple[object, ...]] = field(default_factory=list)
     transaction_versions: list[tuple[object, ...]] = field(default_factory=list)
+    audit_events: list[tuple[object, ...]] = field(default_factory=list)
 
 
 class History:
     """The transfers, generated chunk by chunk against the accounts' running state."""
 
-    def __init__(self, ledger_id: str, accounts: list[Account], zone: ZoneInfo, seed: int = 0) -> None:
+    def __init__(
+        self, ledger_id: str, organization_id: str, accounts: list[Account], zone: ZoneInfo, seed: int = 0
+    ) -> None:
         self.ledger_id = ledger_id
+        self.organization_id = organization_id
         self.accounts = accounts
         self.zone = zone
         self.random = random.Random(seed)
@@ -117,6 +125,9 @@ class History:
             chunk = Chunk()
             for index in range(start, min(transfers, start + transfers_per_chunk)):
                 self.transfer(chunk, first + index * history_spacing)
+            chunk.audit_events.append(
+                (str(uuid.uuid4()), self.organization_id, AUDIT_METHOD, [t[0] for t in chunk.transactions], ending)
+            )
             yield chunk
 
     def transfer(self, chunk: Chunk, at: datetime) -> None:
@@ -177,6 +188,7 @@ TABLES = (
     Table("ledger_entries", ENTRY_COLUMNS, attrgetter("entries")),
     Table("ledger_account_versions", ACCOUNT_VERSION_COLUMNS, attrgetter("account_versions")),
     Table("ledger_transaction_versions", TRANSACTION_VERSION_COLUMNS, attrgetter("transaction_versions")),
+    Table("audit_events", AUDIT_EVENT_COLUMNS, attrgetter("audit_events")),
 )
 
 
@@ -189,7 +201,7 @@ async def _drained(queue: asyncio.Queue[list[tuple[object, ...]] | None]) -> Asy
 async def _copy_all(
     database_url: str, history: History, transfers: int, ending: datetime, finish: Callable[[], Awaitable[None]]
 ) -> None:
-    """The history's rows COPYed into the four tables at once, one connection and database
+    """The history's rows COPYed into their tables at once, one connection and database
     transaction each; `finish` (the accounts' update) runs once they are all written, then they
     commit. On a failure nothing is committed: closing a connection rolls its transaction back."""
     connections = [await asyncpg.connect(database_url) for _ in TABLES]
@@ -243,7 +255,10 @@ async def preload(database_url: str, chart: Chart, entries: int) -> Preloaded:
                 chart.wallets if len(chart.wallets) > 1 else [*chart.wallets, chart.cash],
             )
             accounts = [Account(*row) for row in rows]
-            history = History(chart.ledger_id, accounts, await _zone(connection))
+            organization_id = await connection.fetchval(
+                "SELECT organization_id::text FROM ledgers WHERE id = $1::uuid", chart.ledger_id
+            )
+            history = History(chart.ledger_id, organization_id, accounts, await _zone(connection))
 
             async def finish() -> None:
                 """The accounts' final state, once every row is written."""

@@ -1,6 +1,7 @@
 """An async client for ledgerd: one channel, the API key on every call, and the error details
 (ErrorInfo reason, field violations) decoded from a failed call. Requests and responses are the
-typed messages of ledgerd.v1.
+typed messages of ledgerd.v1, and each service is its typed asyncio stub (the generated
+`_pb2_grpc.pyi`), so mypy checks the requests a caller builds and the responses it reads.
 
     async with LedgerdClient("127.0.0.1:50051", api_key) as client:
         response = await client.ledgers.CreateLedger(ledger_pb2.CreateLedgerRequest(name="Wallets"))
@@ -11,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
 from ledgerd.v1 import (
+    audit_pb2_grpc,
     balance_pb2_grpc,
     event_pb2_grpc,
     hold_pb2_grpc,
@@ -26,6 +28,10 @@ from ledgerd.v1 import (
 )
 
 ERROR_DOMAIN = "ledgerd.v1"
+REQUEST_ID_METADATA = "x-request-id"
+
+
+_Stub = TypeVar("_Stub")
 
 
 class _Authorized:
@@ -45,17 +51,24 @@ class _Authorized:
         return authorized
 
 
+def authorized(stub: _Stub, api_key: str) -> _Stub:
+    """The stub as its type says, every call of it carrying the key: each method takes the same
+    arguments and returns the same call, metadata merely extended."""
+    return cast(_Stub, _Authorized(stub, api_key))
+
+
 class LedgerdClient:
     """The services of one ledgerd server, called as one organization (its API key)."""
 
     def __init__(self, target: str, api_key: str, *, options: Sequence[tuple[str, Any]] = ()) -> None:
         self.channel = grpc.aio.insecure_channel(target, options=list(options))
-        self.ledgers: Any = _Authorized(ledger_pb2_grpc.LedgerServiceStub(self.channel), api_key)
-        self.transactions: Any = _Authorized(transaction_pb2_grpc.TransactionServiceStub(self.channel), api_key)
-        self.balances: Any = _Authorized(balance_pb2_grpc.BalanceServiceStub(self.channel), api_key)
-        self.holds: Any = _Authorized(hold_pb2_grpc.HoldServiceStub(self.channel), api_key)
-        self.monitors: Any = _Authorized(monitor_pb2_grpc.BalanceMonitorServiceStub(self.channel), api_key)
-        self.events: Any = _Authorized(event_pb2_grpc.EventServiceStub(self.channel), api_key)
+        self.ledgers = authorized(ledger_pb2_grpc.LedgerServiceStub(self.channel), api_key)
+        self.transactions = authorized(transaction_pb2_grpc.TransactionServiceStub(self.channel), api_key)
+        self.balances = authorized(balance_pb2_grpc.BalanceServiceStub(self.channel), api_key)
+        self.holds = authorized(hold_pb2_grpc.HoldServiceStub(self.channel), api_key)
+        self.monitors = authorized(monitor_pb2_grpc.BalanceMonitorServiceStub(self.channel), api_key)
+        self.events = authorized(event_pb2_grpc.EventServiceStub(self.channel), api_key)
+        self.audit = authorized(audit_pb2_grpc.AuditServiceStub(self.channel), api_key)
 
     async def close(self) -> None:
         await self.channel.close()
@@ -79,13 +92,19 @@ class ErrorDetails:
     metadata: dict[str, str] = field(default_factory=dict)
     # (field path, description) of every offending field of an INVALID_ARGUMENT.
     field_violations: tuple[tuple[str, str], ...] = ()
+    # The server's id of the call (`x-request-id`): its log lines carry it, and with tracing on it
+    # is the call's trace id.
+    request_id: str = ""
     # How long to wait before retrying (a RetryInfo, sent with UNAVAILABLE and RESOURCE_EXHAUSTED).
     retry_delay_seconds: float | None = None
 
 
 def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
-    reason, metadata, violations, retry_delay_seconds = "", {}, [], None
+    reason, metadata, violations, request_id = "", {}, [], ""
+    retry_delay_seconds: float | None = None
     for key, value in error.trailing_metadata() or ():
+        if key == REQUEST_ID_METADATA:
+            request_id = str(value)
         if key != "grpc-status-details-bin":
             continue
         status = status_pb2.Status.FromString(value)
@@ -98,4 +117,6 @@ def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
                 violations += [(v.field, v.description) for v in bad_request.field_violations]
             elif detail.Unpack(retry):
                 retry_delay_seconds = retry.retry_delay.ToTimedelta().total_seconds()
-    return ErrorDetails(error.code(), error.details() or "", reason, metadata, tuple(violations), retry_delay_seconds)
+    return ErrorDetails(
+        error.code(), error.details() or "", reason, metadata, tuple(violations), request_id, retry_delay_seconds
+    )

@@ -1,4 +1,4 @@
-"""The `ledgerd` command line: serve, migrate, keys create, verify, adapters serve."""
+"""The `ledgerd` command line: serve, migrate, keys create, verify, export, adapters serve."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import ledgerd.adapters
 from ledgerd.server.core import api_keys
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
+from ledgerd.server.export import command as export_command
 from ledgerd.server.logs import configure_logging
 from ledgerd.server.serving import serve_until_stopped
 from ledgerd.server.store.embedded import database_url
@@ -48,10 +49,12 @@ async def serve(arguments: argparse.Namespace) -> int:
     try:
         await _create_first_key(pool)
         if alone:
-            return await serve_until_stopped(pool, arguments.address)
+            return await serve_until_stopped(pool, arguments.address, http_address=arguments.http_address)
     finally:
         await close_pool(pool)
-    return await run_workers(WorkerSettings(url, arguments.address, arguments.pool_size), arguments.workers)
+    return await run_workers(
+        WorkerSettings(url, arguments.address, arguments.pool_size, arguments.http_address), arguments.workers
+    )
 
 
 async def _create_first_key(pool: asyncpg.Pool) -> None:
@@ -120,6 +123,10 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve gRPC (DATABASE_URL, else the embedded PostgreSQL)")
     serve_parser.add_argument("--address", default=DEFAULT_ADDRESS, help=f"HOST:PORT (default {DEFAULT_ADDRESS})")
     serve_parser.add_argument(
+        "--http-address",
+        help="HOST:PORT to serve HTTP on too: Modern Treasury's Ledgers REST API under /api (default: no HTTP)",
+    )
+    serve_parser.add_argument(
         "--pool-size",
         type=bounded(limits.pool_size_min, limits.pool_size_max, "pool_size_min..pool_size_max"),
         default=20,
@@ -138,6 +145,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--organization", required=True, help="organization name")
     create.set_defaults(run=create_key)
     commands.add_parser("verify", help="check every invariant on the database").set_defaults(run=verify_command)
+    export = commands.add_parser("export", help="write one table of a ledger as CSV or Parquet (DATABASE_URL)")
+    export_command.add_arguments(export)
+    export.set_defaults(run=export_command.export)
     adapters = commands.add_parser("adapters", help="card-issuer webhook adapters (HTTP)")
     adapters_commands = adapters.add_subparsers(dest="adapters_command", required=True)
     adapters_serve = adapters_commands.add_parser("serve", help="serve Lithic, Marqeta and Stripe Issuing webhooks")

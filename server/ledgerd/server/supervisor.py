@@ -1,4 +1,5 @@
-"""The parent of `ledgerd serve --workers N`: starts N worker processes on one address, forwards
+"""The parent of `ledgerd serve --workers N`: starts N worker processes on one address (and one HTTP
+address, with --http-address: shared the same way), forwards
 SIGINT and SIGTERM to them, waits for them, and replaces a worker that dies while serving.
 
 Why replace rather than exit: the other workers keep serving on the shared port meanwhile, so a
@@ -16,7 +17,7 @@ import signal
 import socket
 from contextlib import ExitStack
 
-from ledgerd.server.serving import STOP_SIGNALS
+from ledgerd.server.serving import HTTP_SERVING, STOP_SIGNALS
 from ledgerd.server.workers import Worker, WorkerFailedToStart, WorkerSettings, describe
 
 log = logging.getLogger("ledgerd")
@@ -44,10 +45,11 @@ async def run_workers(settings: WorkerSettings, count: int) -> int:
     with ExitStack() as stack:
         try:
             address = reserve_port(settings.address, stack)
+            http_address = reserve_port(settings.http_address, stack) if settings.http_address else None
         except OSError as error:
             log.error("cannot pick a port on %s: %s", settings.address, error)
             return 1
-        supervisor = Supervisor(WorkerSettings(settings.database_url, address, settings.pool_size))
+        supervisor = Supervisor(WorkerSettings(settings.database_url, address, settings.pool_size, http_address))
         return await supervisor.run(count)
 
 
@@ -71,6 +73,8 @@ class Supervisor:
             return await self._stop(failed=not self.stopping.is_set())
         pids = ", ".join(str(worker.pid) for worker in self.workers)
         print(f"ledgerd started {count} workers (pids {pids})", flush=True)
+        if self.settings.http_address is not None:
+            print(f"ledgerd {HTTP_SERVING}{self.settings.http_address}", flush=True)
         print(f"ledgerd serving on {self.settings.address}", flush=True)
         while (dead := await self._next_death()) is not None:
             log.warning("worker %d exited (%s) while serving; starting another", dead.pid, describe(dead.status))

@@ -28,6 +28,7 @@ class WorkerSettings:
     database_url: str
     address: str  # with the concrete port, the same for every worker
     pool_size: int
+    http_address: str | None = None  # likewise
 
 
 class WorkerFailedToStart(RuntimeError):
@@ -54,7 +55,12 @@ async def _serve(settings: WorkerSettings, parent: Connection) -> int:
     pool = await create_pool(settings.database_url, max_size=settings.pool_size, application_name=name)
     try:
         return await serve_until_stopped(
-            pool, settings.address, name=name, on_serving=lambda _port: parent.send(os.getpid()), stopping=stopping
+            pool,
+            settings.address,
+            http_address=settings.http_address,
+            name=name,
+            on_serving=lambda _port: parent.send(os.getpid()),
+            stopping=stopping,
         )
     finally:
         await close_pool(pool)

@@ -102,7 +102,7 @@ class CategoryMethods:
         self, request: pb.ListLedgerAccountCategoriesRequest, context: Any
     ) -> pb.ListLedgerAccountCategoriesResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         ledger_id = violations.uuid("ledger_id", request.ledger_id, required=False)
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         parent_id = violations.uuid(

@@ -34,9 +34,10 @@ from ledgerd.server.domain.monitors import (
     MonitorField,
     MonitorOperator,
 )
-from ledgerd.server.domain.pagination import decode_page_token
+from ledgerd.server.domain.pagination import decode_page_token, page_scope
 from ledgerd.server.domain.transactions import EntryRequest, check_entry_shape
-from ledgerd.server.domain.validation import Violations
+from ledgerd.server.domain.validation import TIME_RANGE, Violations, time_in_range
+from ledgerd.server.interceptors.authentication import current_organization
 from ledgerd.v1 import common_pb2, hold_pb2, ledger_pb2, monitor_pb2, transaction_pb2
 
 NORMAL_BALANCE_VALUES: dict[NormalBalance, common_pb2.NormalBalance] = {
@@ -201,24 +202,44 @@ TIMESTAMP_SECONDS_MIN = -62_135_596_800  # 0001-01-01T00:00:00Z
 TIMESTAMP_SECONDS_MAX = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
-def optional_datetime(violations: Violations, message: Message, field: str) -> datetime | None:
+def optional_datetime(violations: Violations, message: Message, field: str, *, stored: bool = False) -> datetime | None:
+    """A time of the Timestamp range. One to be `stored` must lie strictly inside it: the database
+    driver would write its two ends as -infinity and infinity (domain/validation.py TIME_RANGE);
+    a time that only bounds a read may be either end."""
     if not message.HasField(field):
         return None
     value: Timestamp = getattr(message, field)
     if not TIMESTAMP_SECONDS_MIN <= value.seconds <= TIMESTAMP_SECONDS_MAX or not 0 <= value.nanos <= 999_999_999:
         violations.add(field, "must be a time from 0001-01-01 to 9999-12-31 (nanos 0 to 999999999)")
         return None
-    return value.ToDatetime(tzinfo=UTC)
+    parsed = value.ToDatetime(tzinfo=UTC)
+    if stored and not time_in_range(parsed):
+        violations.add(field, f"must be {TIME_RANGE}")
+        return None
+    return parsed
 
 
-def page_request(violations: Violations, page_size: int, page_token: str) -> PageRequest:
-    size = violations.page_size("page_size", page_size)
+def page_request(violations: Violations, request: Any) -> PageRequest:
+    """The page a list request asks for. Its token must have been issued by the same list, for the
+    same organization and filters (domain/pagination.py)."""
+    size = violations.page_size("page_size", request.page_size)
+    filters = type(request)()
+    filters.CopyFrom(request)
+    filters.ClearField("page_size")
+    filters.ClearField("page_token")
+    scope = page_scope(
+        request.DESCRIPTOR.full_name, current_organization(), filters.SerializeToString(deterministic=True)
+    )
     after = None
-    if page_token:
-        after = decode_page_token(page_token)
+    if request.page_token:
+        after = decode_page_token(request.page_token, scope)
         if after is None:
-            violations.add("page_token", "is not a token this server issued")
-    return PageRequest(after, size)
+            violations.add(
+                "page_token",
+                "is not a token this list issued for this request: a token is bound to its list, "
+                "its organization and its filters",
+            )
+    return PageRequest(after, size, scope)
 
 
 def required_id(value: str, field: str = "id") -> uuid.UUID:

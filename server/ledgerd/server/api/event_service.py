@@ -11,6 +11,7 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 
 from ledgerd.server.api import convert
+from ledgerd.server.api.convert_json import plain_struct, plain_value
 from ledgerd.server.api.responding import respond
 from ledgerd.server.core.events import EventOutcome, EventRequest, EventsUseCases, HandlerDefinition
 from ledgerd.server.domain import limits
@@ -74,18 +75,15 @@ def _values_in(value: Any) -> int:
     return 1
 
 
-def _plain(value: Any) -> Any:
-    """A Struct's value as plain JSON data (what json_format.MessageToDict gives, without its
-    reflection: this runs on every event)."""
-    if isinstance(value, struct_pb2.Struct):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, struct_pb2.ListValue):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _custom_data(violations: Violations, message: struct_pb2.Struct) -> dict[str, Any]:
-    data: dict[str, Any] = _plain(message)
+    # Its wire size bounds its JSON size from below (within a few bytes per value): a far larger one
+    # is refused before it is walked.
+    if message.ByteSize() > 2 * limits.custom_data_bytes_max:
+        violations.add(
+            "custom_data", f"is larger than {limits.custom_data_bytes_max} bytes as JSON (custom_data_bytes_max)"
+        )
+        return {}
+    data = plain_struct(violations, "custom_data", message)
     if len(json.dumps(data, separators=(",", ":"))) > limits.custom_data_bytes_max:
         violations.add(
             "custom_data", f"is larger than {limits.custom_data_bytes_max} bytes as JSON (custom_data_bytes_max)"
@@ -93,6 +91,17 @@ def _custom_data(violations: Violations, message: struct_pb2.Struct) -> dict[str
     elif _values_in(data) > limits.custom_data_values_max:
         violations.add("custom_data", f"has more than {limits.custom_data_values_max} values (custom_data_values_max)")
     return data
+
+
+def _variables(violations: Violations, request: pb.CreateLedgerEventHandlerRequest) -> dict[str, Any]:
+    """The variables in Modern Treasury's JSON shape, once their query values are known to be JSON."""
+    variables = {}
+    for name, variable in request.variables.items():
+        if variable.query.HasField("value"):
+            plain_value(violations, f"variables[{name[:40]}].query.value", variable.query.value)
+    if not violations.items:
+        variables = {name: _json(variable) for name, variable in request.variables.items()}
+    return variables
 
 
 class EventService(event_pb2_grpc.EventServiceServicer):
@@ -108,6 +117,7 @@ class EventService(event_pb2_grpc.EventServiceServicer):
         for field in ("conditions", "ledger_transaction_template"):
             if not request.HasField(field):
                 violations.add(field, "is required")
+        variables = _variables(violations, request)
         violations.raise_if_any()
         assert ledger_id is not None
         definition = HandlerDefinition(
@@ -115,7 +125,7 @@ class EventService(event_pb2_grpc.EventServiceServicer):
             name=request.name,
             description=request.description,
             conditions={k: getattr(request.conditions, k) for k in ("field", "operator", "value")},
-            variables={name: _json(variable) for name, variable in request.variables.items()},
+            variables=variables,
             ledger_transaction_template=_json(request.ledger_transaction_template),
             metadata=dict(request.metadata),
         )
@@ -138,7 +148,7 @@ class EventService(event_pb2_grpc.EventServiceServicer):
         self, request: pb.ListLedgerEventHandlersRequest, context: Any
     ) -> pb.ListLedgerEventHandlersResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         ledger_id = violations.uuid("ledger_id", request.ledger_id, required=False)
         violations.text("name", request.name, limits.name_length_max)
         violations.metadata("metadata", request.metadata)

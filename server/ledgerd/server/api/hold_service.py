@@ -50,7 +50,7 @@ def _place_command(request: pb.PlaceHoldRequest) -> PlaceHold:
     if request.currency:
         violations.currency("currency", request.currency)
     convert.common_fields(violations, request)
-    expires_at = convert.optional_datetime(violations, request, "expires_at")
+    expires_at = convert.optional_datetime(violations, request, "expires_at", stored=True)
     if expires_at is not None and expires_at <= utcnow():
         violations.add("expires_at", "must be in the future")
     timeout_seconds = None
@@ -258,7 +258,7 @@ class HoldService(hold_pb2_grpc.HoldServiceServicer):
 
     async def ListHolds(self, request: pb.ListHoldsRequest, context: Any) -> pb.ListHoldsResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         status = convert.hold_status(violations, "status", request.status)
         violations.text("external_id", request.external_id, limits.external_id_length_max)

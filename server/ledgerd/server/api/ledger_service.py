@@ -45,7 +45,7 @@ class LedgerService(CategoryMethods, ledger_pb2_grpc.LedgerServiceServicer):
 
     async def ListLedgers(self, request: pb.ListLedgersRequest, context: Any) -> pb.ListLedgersResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         violations.metadata("metadata", request.metadata)
         violations.raise_if_any()
         result = await self.ledgers.list_ledgers(current_organization(), page, dict(request.metadata))
@@ -122,7 +122,7 @@ class LedgerService(CategoryMethods, ledger_pb2_grpc.LedgerServiceServicer):
         self, request: pb.ListLedgerAccountsRequest, context: Any
     ) -> pb.ListLedgerAccountsResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         ledger_id = violations.uuid("ledger_id", request.ledger_id, required=False)
         if request.currency:
             violations.currency("currency", request.currency)

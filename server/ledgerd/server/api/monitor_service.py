@@ -55,7 +55,7 @@ class BalanceMonitorService(monitor_pb2_grpc.BalanceMonitorServiceServicer):
         self, request: pb.ListLedgerAccountBalanceMonitorsRequest, context: Any
     ) -> pb.ListLedgerAccountBalanceMonitorsResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         violations.metadata("metadata", request.metadata)
         violations.raise_if_any()
@@ -71,7 +71,7 @@ class BalanceMonitorService(monitor_pb2_grpc.BalanceMonitorServiceServicer):
         self, request: pb.ListLedgerAccountBalanceMonitorAlertsRequest, context: Any
     ) -> pb.ListLedgerAccountBalanceMonitorAlertsResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         monitor_id = violations.uuid("ledger_account_balance_monitor_id", request.ledger_account_balance_monitor_id)
         violations.raise_if_any()
         assert monitor_id is not None

@@ -45,7 +45,7 @@ def _create_command(
     convert.common_fields(violations, request)
     entries = convert.entry_requests(violations, "ledger_entries", request.ledger_entries)
     status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES) or Status.PENDING
-    effective_at = convert.optional_datetime(violations, request, "effective_at")
+    effective_at = convert.optional_datetime(violations, request, "effective_at", stored=True)
     violations.raise_if_any()
     return CreateLedgerTransaction(
         ledger_entries=entries,
@@ -114,7 +114,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         self, request: pb.ListLedgerTransactionsRequest, context: Any
     ) -> pb.ListLedgerTransactionsResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         ledger_id = violations.uuid("ledger_id", request.ledger_id, required=False)
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES)
@@ -147,7 +147,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         entries: tuple[EntryRequest, ...] = ()
         if request.ledger_entries:
             entries = convert.entry_requests(violations, "ledger_entries", request.ledger_entries)
-        effective_at = convert.optional_datetime(violations, request, "effective_at")
+        effective_at = convert.optional_datetime(violations, request, "effective_at", stored=True)
         violations.raise_if_any()
         assert transaction_id is not None
         command = UpdateLedgerTransaction(
@@ -167,7 +167,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         transaction_id = violations.uuid("id", request.id)
         convert.common_fields(violations, request)
         status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES) or Status.POSTED
-        effective_at = convert.optional_datetime(violations, request, "effective_at")
+        effective_at = convert.optional_datetime(violations, request, "effective_at", stored=True)
         violations.raise_if_any()
         assert transaction_id is not None
         command = ReverseLedgerTransaction(
@@ -189,7 +189,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         self, request: pb.ListLedgerEntriesRequest, context: Any
     ) -> pb.ListLedgerEntriesResponse:
         violations = Violations()
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         account_id = violations.uuid("ledger_account_id", request.ledger_account_id, required=False)
         transaction_id = violations.uuid("ledger_transaction_id", request.ledger_transaction_id, required=False)
         status = convert.status(violations, "status", request.status, allowed=ALL_STATUSES)
@@ -225,7 +225,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
         transaction_id = violations.uuid("id", request.id)
         convert.common_fields(violations, request)
         entries = convert.entry_requests(violations, "posted_ledger_entries", request.posted_ledger_entries)
-        effective_at = convert.optional_datetime(violations, request, "effective_at")
+        effective_at = convert.optional_datetime(violations, request, "effective_at", stored=True)
         violations.raise_if_any()
         assert transaction_id is not None
         command = PartialPostLedgerTransaction(
@@ -245,7 +245,7 @@ class TransactionService(transaction_pb2_grpc.TransactionServiceServicer):
     ) -> pb.ListLedgerTransactionVersionsResponse:
         violations = Violations()
         transaction_id = violations.uuid("ledger_transaction_id", request.ledger_transaction_id)
-        page = convert.page_request(violations, request.page_size, request.page_token)
+        page = convert.page_request(violations, request)
         bounds = convert.optional_bounds(violations, request, "version")
         violations.raise_if_any()
         assert transaction_id is not None

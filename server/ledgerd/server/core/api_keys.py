@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -40,14 +41,22 @@ async def has_api_keys(pool: asyncpg.Pool) -> bool:
     return await store.count_api_keys(pool) > 0
 
 
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A verified key: its id and its organization."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+
+
 class Authenticator:
-    """Bearer key -> organization id, with a short cache so the hot path does not ask the database."""
+    """Bearer key -> its record, with a short cache so the hot path does not ask the database."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self._cache: dict[bytes, tuple[uuid.UUID, float]] = {}
+        self._cache: dict[bytes, tuple[ApiKey, float]] = {}
 
-    async def organization_of(self, key: str) -> uuid.UUID:
+    async def authenticate(self, key: str) -> ApiKey:
         if not key.startswith(KEY_PREFIX) or len(key) > 128:
             raise Unauthenticated("the API key is malformed")
         digest = hash_key(key)
@@ -55,10 +64,11 @@ class Authenticator:
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
-        organization_id = await store.organization_of_key(self.pool, digest)
-        if organization_id is None:
+        found = await store.api_key_of(self.pool, digest)
+        if found is None:
             raise Unauthenticated("unknown API key")
+        api_key = ApiKey(*found)
         if len(self._cache) >= key_cache_entries_max:
             self._cache.clear()
-        self._cache[digest] = (organization_id, now + key_cache_seconds)
-        return organization_id
+        self._cache[digest] = (api_key, now + key_cache_seconds)
+        return api_key

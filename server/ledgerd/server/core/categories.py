@@ -152,6 +152,8 @@ class CategoriesUseCases:
     ) -> Page[Category]:
         await require_parents(self.pool, organization_id, ledger_id=ledger_id, ledger_account_id=ledger_account_id)
         async with self.pool.acquire() as connection:
+            if parent_id is not None:
+                await _categories(connection, organization_id, [parent_id])  # NOT_FOUND, as for every parent
             rows = await store.list_categories(
                 connection,
                 organization_id,
@@ -163,7 +165,7 @@ class CategoriesUseCases:
                 currency=currency,
                 metadata=metadata,
             )
-            found = Page.of(rows, page.size)
+            found = Page.of(rows, page)
             return Page(await _with_sums(connection, found.items, None), found.next_page_token)
 
     async def change_membership(
@@ -185,7 +187,7 @@ class CategoriesUseCases:
             (category,) = await _categories(connection, organization_id, [category_id])
             return category
 
-        return await run_idempotent(self.pool, organization_id, idempotency, run)
+        return await run_idempotent(self.pool, organization_id, idempotency, run, lambda c: (c.id, member_id))
 
 
 # --- the membership changes: each runs under the ledger's membership lock ----------------------

@@ -7,21 +7,37 @@ arrival order kept). At low load every write runs at once, alone; under load bat
 themselves. No timer adds latency. Each write still gets its own transaction row and its own
 decision, in arrival order, and a refused write never affects its neighbours (core.writer). A
 batch reads and decides while the batch before it writes, building on that one's decisions
-(core.writer.Sequencing), so the batches of a process are decided in arrival order too."""
+(core.writer.Sequencing), so the batches of a process are decided in arrival order too.
+
+Traced (ledgerd.server.tracing), a batch is a span of its own, `ledgerd.write_batch`, the root of a
+trace that links the span of every call it carried (each write keeps its caller's span context
+from enqueue): a batch serves many calls, so it is no one call's child. Untraced, a write carries
+None and a batch opens no span."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
+from opentelemetry import context, trace
 
+from ledgerd.server.core.callers import Caller, current_caller
 from ledgerd.server.core.writer import Outcome, Sequencing, Turn, Write, execute
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import ErrorReason, LedgerError, ResourceExhausted
+
+
+class _Queued(NamedTuple):
+    organization_id: uuid.UUID
+    write: Write
+    future: asyncio.Future[Outcome]  # where its outcome goes
+    caller: Caller | None  # who sent it, for its audit event (core.audit)
+    span: trace.SpanContext | None  # its call's span context, when traced
 
 
 class Coalescer:
@@ -33,6 +49,7 @@ class Coalescer:
         batches_in_flight_max: int = limits.batches_in_flight_max,
         writes_queued_max: int = limits.writes_queued_max,
         in_order: bool = True,
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self.pool = pool
         self.writes_per_batch_max = writes_per_batch_max
@@ -41,7 +58,8 @@ class Coalescer:
         # Without, batches neither wait for nor build on each other: only for a baseline that
         # measures independent writes (benchmarks/write_path.py).
         self.in_order = in_order
-        self._queue: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = deque()
+        self._tracer = tracer
+        self._queue: deque[_Queued] = deque()
         self._in_flight: set[asyncio.Task[None]] = set()
         # The batch dispatched last: the next one builds on its decisions (core.writer.Sequencing).
         self._last: Turn | None = None
@@ -58,7 +76,8 @@ class Coalescer:
                 )
             )
             return future
-        self._queue.append((organization_id, write, future))
+        span = None if self._tracer is None else trace.get_current_span().get_span_context()
+        self._queue.append(_Queued(organization_id, write, future, current_caller(), span))
         self._dispatch()
         return future
 
@@ -78,14 +97,14 @@ class Coalescer:
 
     def _dispatch(self) -> None:
         while self._queue and len(self._in_flight) < self.batches_in_flight_max:
-            organization_id = self._queue[0][0]
-            batch: list[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = []
-            rest: deque[tuple[uuid.UUID, Write, asyncio.Future[Outcome]]] = deque()
+            organization_id = self._queue[0].organization_id
+            batch: list[_Queued] = []
+            rest: deque[_Queued] = deque()
             while self._queue and len(batch) < self.writes_per_batch_max:
                 item = self._queue.popleft()
-                if item[2].done():
+                if item.future.done():
                     continue  # its caller went (deadline passed, cancelled) before its batch: not applied
-                (batch if item[0] == organization_id else rest).append(item)
+                (batch if item.organization_id == organization_id else rest).append(item)
             self._queue.extendleft(reversed(rest))
             if not batch:
                 continue
@@ -102,20 +121,35 @@ class Coalescer:
     async def _run(
         self,
         organization_id: uuid.UUID,
-        batch: list[tuple[Any, Write, asyncio.Future[Outcome]]],
+        batch: list[_Queued],
         sequencing: Sequencing,
     ) -> None:
         try:
-            outcomes = await execute(self.pool, organization_id, [write for _, write, _ in batch], sequencing)
-            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
-                if not future.done():  # the caller may have gone (deadline, cancellation)
-                    future.set_result(outcome)
+            with self._span(batch):
+                outcomes = await execute(
+                    self.pool, organization_id, [q.write for q in batch], sequencing, [q.caller for q in batch]
+                )
+            for queued, outcome in zip(batch, outcomes, strict=True):
+                if not queued.future.done():  # the caller may have gone (deadline, cancellation)
+                    queued.future.set_result(outcome)
         except BaseException as error:
             # Every waiter learns of the failure (a waiter never hangs).
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
+            for queued in batch:
+                if not queued.future.done():
+                    queued.future.set_exception(error)
             if isinstance(error, asyncio.CancelledError):
                 raise
         finally:
             sequencing.mine.finish()
+
+    def _span(self, batch: list[_Queued]) -> contextlib.AbstractContextManager[Any]:
+        if self._tracer is None:
+            return contextlib.nullcontext()
+        # One link per call, however many of its writes the batch carried (a PlaceHoldBatch).
+        callers = {(c.trace_id, c.span_id): c for c in (q.span for q in batch) if c is not None and c.is_valid}
+        return self._tracer.start_as_current_span(
+            "ledgerd.write_batch",
+            context=context.Context(),  # a root: the batch is no one call's child
+            links=[trace.Link(caller) for caller in callers.values()],
+            attributes={"ledgerd.batch.writes": len(batch)},
+        )

@@ -150,7 +150,7 @@ class EventsUseCases:
     async def list_handlers(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[Any]:
         await require_parents(self.pool, organization_id, **filters)
         items = await store.list_handlers(self.pool, organization_id, page.after, page.size + 1, **filters)
-        return Page.of(items, page.size)
+        return Page.of(items, page)
 
     async def disable_handler(
         self,

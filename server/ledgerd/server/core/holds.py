@@ -328,7 +328,7 @@ class HoldsUseCases:
     async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[Hold]:
         await require_parents(self.pool, organization_id, **filters)
         items = await store.list_holds(self.pool, organization_id, page.after, page.size + 1, **filters)
-        return Page.of(items, page.size)
+        return Page.of(items, page)
 
     async def expire_due(self, now: datetime) -> int:
         """Releases up to holds_per_expiry_batch_max holds expired by `now`; returns how many it expired."""

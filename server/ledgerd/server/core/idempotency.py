@@ -5,12 +5,13 @@ Failures are not stored, so a retry after an error runs again."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import asyncpg
 
+from ledgerd.server.core import audit
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.domain.errors import AlreadyExists, ErrorReason, invariant
 from ledgerd.server.store import idempotency as store
@@ -51,9 +52,12 @@ async def run_idempotent(
     organization_id: uuid.UUID,
     idempotency: Idempotency[T] | None,
     action: Callable[[asyncpg.Connection], Awaitable[T]],
+    touched: Callable[[T], Iterable[uuid.UUID]] | None = None,
 ) -> T | Replay:
-    """Runs `action` in one database transaction, storing its encoded result under the key. When a
-    concurrent request with the same key commits first, this one rolls back and answers as its replay."""
+    """Runs `action` in one database transaction, storing its encoded result under the key and the
+    call's audit event (core.audit) of the ids `touched` names (the result's own id by default).
+    When a concurrent request with the same key commits first, this one rolls back and answers as
+    its replay."""
     if idempotency is not None:
         stored = await store.find(pool, organization_id, idempotency.key)
         if stored is not None:
@@ -62,6 +66,8 @@ async def run_idempotent(
         try:
             async with connection.transaction():
                 result = await action(connection)
+                ids = touched(result) if touched is not None else (getattr(result, "id"),)  # noqa: B009
+                await audit.record(connection, organization_id, ids, utcnow())
                 if idempotency is not None and not await store.insert(
                     connection,
                     organization_id,

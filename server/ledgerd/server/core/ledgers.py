@@ -119,7 +119,7 @@ class LedgersUseCases:
         self, organization_id: uuid.UUID, page: PageRequest, metadata: Mapping[str, str]
     ) -> Page[Ledger]:
         rows = await store.list_ledgers(self.pool, organization_id, page.after, page.size + 1, metadata)
-        return Page.of(rows, page.size)
+        return Page.of(rows, page)
 
     async def update_ledger(
         self,
@@ -207,7 +207,7 @@ class LedgersUseCases:
             currency=currency,
             metadata=metadata,
         )
-        return Page.of(rows, page.size)
+        return Page.of(rows, page)
 
     async def update_ledger_account(
         self,

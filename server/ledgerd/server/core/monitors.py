@@ -73,11 +73,11 @@ class MonitorsUseCases:
     async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[BalanceMonitor]:
         await require_parents(self.pool, organization_id, **filters)
         items = await store.list_monitors(self.pool, organization_id, page.after, page.size + 1, **filters)
-        return Page.of(items, page.size)
+        return Page.of(items, page)
 
     async def list_alerts(
         self, organization_id: uuid.UUID, monitor_id: uuid.UUID, page: PageRequest
     ) -> Page[BalanceMonitorAlert]:
         await self.get(organization_id, monitor_id)  # NOT_FOUND for an unknown or foreign one
         items = await store.list_alerts(self.pool, monitor_id, page.after, page.size + 1)
-        return Page.of(items, page.size)
+        return Page.of(items, page)

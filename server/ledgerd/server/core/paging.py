@@ -22,6 +22,8 @@ T = TypeVar("T", bound=HasId)
 class PageRequest:
     after: uuid.UUID | None
     size: int
+    # What the next page's token is bound to (domain/pagination.py page_scope).
+    scope: bytes
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Page(Generic[T]):
     next_page_token: str
 
     @staticmethod
-    def of(rows: Sequence[T], size: int) -> Page[T]:
-        if len(rows) > size:
-            return Page(rows[:size], encode_page_token(rows[size - 1].id))
+    def of(rows: Sequence[T], page: PageRequest) -> Page[T]:
+        """`rows` read with a limit of one more than the page's size."""
+        if len(rows) > page.size:
+            return Page(rows[: page.size], encode_page_token(rows[page.size - 1].id, page.scope))
         return Page(rows, "")

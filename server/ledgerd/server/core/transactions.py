@@ -16,12 +16,15 @@ from ledgerd.server.core.idempotency import Idempotency, Replay
 from ledgerd.server.core.ledgers import require_parents, transaction_not_found
 from ledgerd.server.core.paging import Page, PageRequest
 from ledgerd.server.core.writer import BatchState, Change, Outcome, WriteDefaults, execute
+from ledgerd.server.domain import limits
 from ledgerd.server.domain import transactions as rules
 from ledgerd.server.domain.balances import Status
 from ledgerd.server.domain.errors import (
     AlreadyExists,
     ErrorReason,
     FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
     NotFound,
 )
 from ledgerd.server.domain.holds import HoldStatus
@@ -390,17 +393,20 @@ class TransactionsUseCases:
     async def list(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerTransaction]:
         await require_parents(self.pool, organization_id, **filters)
         items = await store.list_transactions(self.pool, organization_id, page.after, page.size + 1, **filters)
-        return Page.of(items, page.size)
+        return Page.of(items, page)
 
     async def list_versions(
         self, organization_id: uuid.UUID, transaction_id: uuid.UUID, page: PageRequest, **bounds: int | None
     ) -> Page[LedgerTransactionVersion]:
         await self.get(organization_id, transaction_id)  # NOT_FOUND for an unknown or foreign one
         after = page.after.int if page.after else None
+        if after is not None and after > limits.INT64_MAX:
+            # Only a token made up outside the server names a position past the version numbers.
+            raise InvalidArgument([FieldViolation("page_token", "names no version of this list")])
         items = await store.list_versions(self.pool, transaction_id, after, page.size + 1, **bounds)
-        return Page.of(items, page.size)
+        return Page.of(items, page)
 
     async def list_entries(self, organization_id: uuid.UUID, page: PageRequest, **filters: Any) -> Page[LedgerEntry]:
         await require_parents(self.pool, organization_id, **filters)
         items = await store.list_entries(self.pool, organization_id, page.after, page.size + 1, **filters)
-        return Page.of(items, page.size)
+        return Page.of(items, page)

@@ -13,9 +13,11 @@ read without locks, then written by one call that locks, asserts, writes and com
    most optimistic_write_attempts_max times); then a last attempt reads and decides under the locks.
 5. Answers that show an unguarded account's entries are settled against its state under the lock.
 
-If the batch as a whole fails for a reason that may be one write's doing (an external_id or
-idempotency key taken by another process, a deadlock, an invariant assertion), each write is
-retried on its own, so one request cannot fail the others."""
+If the batch fails before its write call returns, for any reason but the database connection (an
+external_id or idempotency key taken by another process, a deadlock, an error PostgreSQL raised on
+one write's values, a bug met deciding one write), it wrote nothing, and each write is tried again
+on its own: one request cannot fail the others. A write that fails alone is refused as an internal
+error, with nothing written."""
 
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from ledgerd.server.core import audit
+from ledgerd.server.core.callers import Caller, current_caller
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.idempotency import Idempotency, replay_or_refuse
 from ledgerd.server.domain import limits, monitors
@@ -44,18 +48,28 @@ from ledgerd.server.store import holds as holds_store
 from ledgerd.server.store import idempotency as idempotency_store
 from ledgerd.server.store import transactions as store
 from ledgerd.server.store.batch_write import Base, IdempotencyKeyRace, Moved, Snapshot, WriteSet
+from ledgerd.server.store.pool import CONNECTION_FAILURES
 
 log = logging.getLogger(__name__)
 
-# What fails a whole batch yet may be one write's doing: the batch is retried one write at a time,
-# so one request cannot fail the others.
-BATCH_FAILURES = (
-    IdempotencyKeyRace,
-    asyncpg.UniqueViolationError,
-    asyncpg.DeadlockDetectedError,
-    asyncpg.CheckViolationError,
-    InvariantViolation,
-)
+
+class Unanswered(InvariantViolation):
+    """The batch committed, but its answers could not be made: trying its writes again would apply
+    them twice. The client's retry with its idempotency key finds what was written."""
+
+
+def _wrote_nothing(error: BaseException) -> bool:
+    """Whether a batch that failed with `error` certainly wrote nothing, for a reason that may be one
+    write's doing. PostgreSQL rolls back a statement it raises an error for, and the batch is one
+    statement in autocommit; only a lost connection leaves the commit's outcome unknown."""
+    if not isinstance(error, Exception) or isinstance(error, Unanswered):
+        return False
+    # asyncpg's own DataError is an InterfaceError raised while encoding arguments, before
+    # anything is sent: one write's values.
+    if isinstance(error, asyncpg.exceptions.InterfaceError) and isinstance(error, ValueError):
+        return True
+    return not isinstance(error, CONNECTION_FAILURES)
+
 
 _UNDECIDED = object()
 _MISSING = object()
@@ -79,8 +93,20 @@ class Journal:
         mapping[key] = value
 
     def append(self, items: list[Any], value: Any) -> None:
-        self._undo.append((items, None, _APPENDED))
+        self._undo.append((items, value, _APPENDED))
         items.append(value)
+
+    def touched(self, ws: WriteSet) -> list[uuid.UUID]:
+        """The ids of what the write being decided creates or changes (its audit event's)."""
+        rows = (ws.new_transactions, ws.changed_transactions, ws.holds, ws.monitors)
+        ids = []
+        for container, key, old in self._undo:
+            if old is _APPENDED:
+                if container is ws.ledgerable_events:
+                    ids.append(key.id)
+            elif any(container is r for r in rows):
+                ids.append(key)
+        return ids
 
     def forget(self) -> None:
         """The write was accepted: nothing of it is undone any more."""
@@ -351,8 +377,16 @@ class WriteDefaults:
 
 
 async def execute(
-    pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequence[Write], sequencing: Sequencing | None = None
+    pool: asyncpg.Pool,
+    organization_id: uuid.UUID,
+    writes: Sequence[Write],
+    sequencing: Sequencing | None = None,
+    callers: Sequence[Caller | None] | None = None,
 ) -> list[Outcome]:
+    """The writes' outcomes, in order. `callers`: who sent each write, for its audit event (by
+    default the current request's caller, for all of them)."""
+    if callers is None:
+        callers = [current_caller()] * len(writes)
     outcomes: list[Outcome] = [_UNDECIDED] * len(writes)
     keyed = [(i, w.idempotency) for i, w in enumerate(writes) if w.idempotency is not None]
     if keyed:
@@ -370,36 +404,57 @@ async def execute(
             later.append(index)
     todo = [i for i in todo if i not in later]
     if len(todo) == 1:
-        outcomes[todo[0]] = await execute_one(pool, organization_id, writes[todo[0]], sequencing)
+        outcomes[todo[0]] = await _alone(pool, organization_id, writes[todo[0]], sequencing, callers[todo[0]])
     elif todo:
         try:
-            batch_outcomes = await _apply(pool, organization_id, [writes[i] for i in todo], sequencing)
-        except BATCH_FAILURES as error:
+            batch_outcomes = await _apply(
+                pool, organization_id, [writes[i] for i in todo], sequencing, [callers[i] for i in todo]
+            )
+        except Exception as error:
+            if not _wrote_nothing(error):
+                raise
             log.info("batch of %d fell back to one write at a time: %r", len(todo), error)
-            batch_outcomes = [await execute_one(pool, organization_id, writes[i], sequencing) for i in todo]
+            batch_outcomes = [await _alone(pool, organization_id, writes[i], sequencing, callers[i]) for i in todo]
         for index, outcome in zip(todo, batch_outcomes, strict=True):
             outcomes[index] = outcome
     for index in later:
-        outcomes[index] = await execute_one(pool, organization_id, writes[index], sequencing)
+        outcomes[index] = await _alone(pool, organization_id, writes[index], sequencing, callers[index])
     invariant(_UNDECIDED not in outcomes, "a write of the batch was left without an outcome")
     return outcomes
 
 
+async def _alone(
+    pool: asyncpg.Pool, organization_id: uuid.UUID, write: Write, sequencing: Sequencing | None, caller: Caller | None
+) -> Outcome:
+    """execute_one, with a failure that wrote nothing as this write's own refusal."""
+    try:
+        return await execute_one(pool, organization_id, write, sequencing, caller)
+    except Exception as error:
+        if not _wrote_nothing(error):
+            raise
+        log.exception("a write failed on its own; nothing of it was written", exc_info=error)
+        return InvariantViolation("internal error; nothing was written")
+
+
 async def execute_one(
-    pool: asyncpg.Pool, organization_id: uuid.UUID, write: Write, sequencing: Sequencing | None = None
+    pool: asyncpg.Pool,
+    organization_id: uuid.UUID,
+    write: Write,
+    sequencing: Sequencing | None = None,
+    caller: Caller | None = None,
 ) -> Outcome:
     """One write whose stored idempotency response, if any, was looked up already. After losing a
     race for its external_id or idempotency key to a concurrent request, once more: it then sees
     the winner and replays it (or is refused as a conflict)."""
     try:
-        (outcome,) = await _apply(pool, organization_id, [write], sequencing)
+        (outcome,) = await _apply(pool, organization_id, [write], sequencing, [caller])
         return outcome
     except (IdempotencyKeyRace, asyncpg.UniqueViolationError, asyncpg.DeadlockDetectedError):
         if write.idempotency is not None:
             stored = await idempotency_store.find(pool, organization_id, write.idempotency.key)
             if stored is not None:
                 return _replay(stored, write.idempotency)
-        (outcome,) = await _apply(pool, organization_id, [write], sequencing)
+        (outcome,) = await _apply(pool, organization_id, [write], sequencing, [caller])
         return outcome
 
 
@@ -411,7 +466,11 @@ def _replay(stored: tuple[bytes, bytes], idempotency: Idempotency[Any]) -> Outco
 
 
 async def _apply(
-    pool: asyncpg.Pool, organization_id: uuid.UUID, writes: Sequence[Write], sequencing: Sequencing | None
+    pool: asyncpg.Pool,
+    organization_id: uuid.UUID,
+    writes: Sequence[Write],
+    sequencing: Sequencing | None,
+    callers: Sequence[Caller | None],
 ) -> list[Outcome]:
     """Decides the writes and writes the batch: optimistically, then once under the locks."""
     async with pool.acquire() as connection:
@@ -419,7 +478,7 @@ async def _apply(
             state = await _read(connection, organization_id, writes, lock=False)
             if sequencing is not None:
                 state = await sequencing.follow(state, lambda: _read(connection, organization_id, writes, lock=False))
-            outcomes = _decide(state, writes)
+            outcomes = _decide(state, writes, callers)
             if sequencing is not None:
                 sequencing.publish(state)
                 await sequencing.after_previous()
@@ -434,7 +493,7 @@ async def _apply(
         )
         async with connection.transaction():
             state = await _read(connection, organization_id, writes, lock=True)
-            outcomes = _decide(state, writes)
+            outcomes = _decide(state, writes, callers)
             try:
                 return await _write(connection, state, outcomes)
             except Moved as error:
@@ -490,10 +549,14 @@ async def _read(
     return state
 
 
-def _decide(state: BatchState, writes: Sequence[Write]) -> list[Outcome]:
-    """Each write in arrival order against the working copy; a refused one undone."""
+def _decide(
+    state: BatchState, writes: Sequence[Write], callers: Sequence[Caller | None] | None = None
+) -> list[Outcome]:
+    """Each write in arrival order against the working copy; a refused one undone; an accepted one
+    that changed something recorded with its caller (core.audit)."""
     outcomes: list[Outcome] = []
-    for write in writes:
+    ws = state.write_set
+    for index, write in enumerate(writes):
         try:
             result = write.apply(state)
         except InvariantViolation:
@@ -502,6 +565,10 @@ def _decide(state: BatchState, writes: Sequence[Write]) -> list[Outcome]:
             state.journal.undo()
             outcomes.append(error)
             continue
+        if callers is not None:
+            event = audit.event_of(callers[index], state.organization_id, state.journal.touched(ws), state.now)
+            if event is not None:
+                ws.audit_events.append(event)
         state.journal.forget()
         if write.idempotency is not None:
             # A stored answer is bytes: the accounts whose new entries it shows must not move
@@ -522,10 +589,13 @@ async def _write(connection: asyncpg.Connection, state: BatchState, outcomes: li
         return outcomes
     snapshot = Snapshot(state.snapshot, state.row_versions, frozenset(state.guarded))
     moved = await batch_write.write(connection, ws, snapshot)
-    invariant(not moved.keys() & state.guarded, "a guarded account was written at another version than the one read")
-    if not moved:
-        return outcomes
-    return [_settled(outcome, moved, state) for outcome in outcomes]
+    try:
+        invariant(
+            not moved.keys() & state.guarded, "a guarded account was written at another version than the one read"
+        )
+        return [_settled(outcome, moved, state) for outcome in outcomes] if moved else outcomes
+    except Exception as error:
+        raise Unanswered("internal error after the write was committed; retry with the same idempotency key") from error
 
 
 def _transaction_of(result: Outcome) -> LedgerTransaction | None:

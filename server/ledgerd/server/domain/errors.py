@@ -7,6 +7,8 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ledgerd.server.domain import limits
+
 
 class ErrorReason(enum.Enum):
     """Mirrors ledgerd.v1.ErrorReason by name (a unit test keeps the two equal)."""
@@ -77,7 +79,9 @@ class LedgerError(Exception):
 
 
 class InvalidArgument(LedgerError):
-    """The request is malformed; `violations` lists every offending field."""
+    """The request is malformed; `violations` lists every offending field, up to
+    field_violations_max: the rest are counted (metadata `field_violations_left_out`), so that the
+    error's details stay within what a client accepts as trailers (gRPC's default is 8 KiB)."""
 
     def __init__(
         self,
@@ -85,9 +89,14 @@ class InvalidArgument(LedgerError):
         reason: ErrorReason = ErrorReason.INVALID_ARGUMENT,
         message: str | None = None,
     ) -> None:
-        self.violations = tuple(violations)
+        self.violations = tuple(violations[: limits.field_violations_max])
+        self.violations_left_out = len(violations) - len(self.violations)
         summary = message or "; ".join(f"{v.field}: {v.description}" for v in self.violations)
-        super().__init__(reason, summary)
+        metadata = {}
+        if self.violations_left_out:
+            summary += f"; and {self.violations_left_out} more field violations (field_violations_max)"
+            metadata["field_violations_left_out"] = str(self.violations_left_out)
+        super().__init__(reason, summary, metadata)
 
 
 class NotFound(LedgerError):

@@ -16,7 +16,7 @@ from ledgerd.server.domain.balances import BalanceCondition, BalanceView, Direct
 from ledgerd.server.domain.errors import ErrorReason, FieldViolation, InvalidArgument
 from ledgerd.server.domain.model import LedgerAccount
 from ledgerd.server.domain.transactions import EntryRequest, check_entry_shape
-from ledgerd.server.domain.validation import Violations
+from ledgerd.server.domain.validation import TIME_RANGE, Violations, time_in_range
 
 LEDGERABLE_TYPE = "ledgerable_event"
 EVENT_ROOT = "ledgerable_event"
@@ -395,7 +395,7 @@ def _datetime(text: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return value if value.tzinfo is not None else None
+    return value if time_in_range(value) else None
 
 
 # --- rendering an event --------------------------------------------------------------------------
@@ -522,7 +522,9 @@ def render_transaction(
     effective_at = _datetime(effective_text) if effective_text else None
     if effective_text and effective_at is None:
         refusal.add(
-            ErrorReason.TEMPLATE_VALUE_INVALID, f"{field}.effective_at", f"{effective_text!r} is not an RFC 3339 time"
+            ErrorReason.TEMPLATE_VALUE_INVALID,
+            f"{field}.effective_at",
+            f"{effective_text!r} is not an RFC 3339 time with an offset, {TIME_RANGE}",
         )
     metadata = dict(event_metadata)
     for key, template in handler.metadata:

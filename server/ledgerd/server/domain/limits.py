@@ -11,6 +11,8 @@ balance_accounts_max = 1000
 name_length_max = 255
 description_length_max = 1000
 external_id_length_max = 180
+# A method name in an audit filter (gRPC's full names, or an HTTP method and path).
+audit_method_length_max = 512
 idempotency_key_length_max = 255
 currency_length_max = 16
 currency_exponent_max = 18
@@ -44,6 +46,10 @@ template_text_length_max = 1000
 variables_per_handler_max = 20
 custom_data_bytes_max = 16 * 1024
 custom_data_values_max = 200
+# Nesting of a JSON value (custom_data, a variable's query value): objects and lists within one
+# another. Deeper ones are refused at validation; past about 30 levels, protobuf's decoder itself
+# refuses the request (and the server answers INVALID_ARGUMENT too, interceptors/decoding.py).
+json_depth_max = 16
 compiled_handlers_cached_max = 10_000
 # Categories (Modern Treasury's bounds, docs/modern-treasury.md: nesting depth at most 4, a root
 # with no nested category being level 0; at most 1,000,000 accounts per category graph).
@@ -58,6 +64,13 @@ idempotency_key_retention_seconds = 24 * 3600
 idempotency_keys_per_sweep_max = 1000
 idempotency_sweep_interval_seconds = 60.0
 
+# Planner statistics (core/statistics.py): a table is analyzed once the rows changed since its last
+# ANALYZE pass statistics_rows_changed_min plus statistics_growth_factor times the rows it then had
+# (autovacuum's own rule, with a scale factor of 1: a table that doubled), checked on an interval.
+statistics_rows_changed_min = 500
+statistics_growth_factor = 1.0
+statistics_interval_seconds = 5.0
+
 # `ledgerd serve`: server processes on one address (--workers; each is a whole server with its own
 # pool, so N times --pool-size connections must fit the database's max_connections: the bound stops a
 # typo, it is no tuning advice), and connections per process (--pool-size: the background lock or a
@@ -65,6 +78,16 @@ idempotency_sweep_interval_seconds = 60.0
 workers_max = 32
 pool_size_min = 2
 pool_size_max = 1000
+
+# Errors: the field violations one INVALID_ARGUMENT lists (the others are counted), the bytes of an
+# error's google.rpc.Status (trailer grpc-status-details-bin, sent base64: 4/3 of it) and of its
+# message (also sent as grpc-message, percent-encoded: up to 3 times it), together within gRPC's
+# default 8 KiB limit on the metadata a client accepts.
+field_violations_max = 20
+error_details_bytes_max = 3000
+error_message_bytes_max = 1000
+# The wait RetryInfo advises before retrying UNAVAILABLE (the database) or RESOURCE_EXHAUSTED.
+retry_delay_seconds = 0.5
 
 # Admission (interceptors/admission.py, core/coalescer.py): calls being served at once by one
 # process, and writes waiting for a batch. Past either the answer is RESOURCE_EXHAUSTED at once,
@@ -75,9 +98,6 @@ pool_size_max = 1000
 # 1,000, twice over); a write is ~2 KB queued, so the queue stays under ~40 MB.
 calls_in_flight_max = 1000
 writes_queued_max = 2 * holds_per_place_batch_max
-# What RetryInfo advises: after a database failure (a restart takes seconds), and when overloaded.
-unavailable_retry_delay_seconds = 1.0
-overloaded_retry_delay_seconds = 0.1
 # gRPC core's own queue of calls not yet handed to the application (its default, 1,000, answers
 # CANCELLED past it): set above calls_in_flight_max so that ledgerd's admission answers first.
 grpc_pending_calls_max = 4 * calls_in_flight_max
@@ -103,3 +123,15 @@ watch_versions_per_read_max = 1000
 balance_monitors_per_account_max = 10
 # How often a watcher reads even without a notification: the bound on what a lost one delays.
 watch_poll_interval_seconds = 5.0
+
+# HTTP (`serve --http-address`): the largest request body accepted (413 beyond it); a batch of
+# entries_per_transaction_max entries with full metadata fits well within it.
+http_body_bytes_max = 4 * 1024 * 1024
+# A body strict JSON refuses is read as JSON5 (hand-written bodies: trailing commas) only up to this
+# size: the JSON5 parser is pure Python, so a larger one would cost a core for nothing.
+http_lenient_body_bytes_max = 64 * 1024
+# `ledgerd export`: rows brought by each fetch of its server-side cursor (what a CSV export holds
+# at a time), and rows per Parquet row group (what a Parquet export holds at a time, as Arrow
+# columns; a multiple of the fetch, so every row group but the last is full).
+export_rows_per_fetch = 10_000
+export_rows_per_row_group = 100_000

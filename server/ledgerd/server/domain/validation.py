@@ -5,11 +5,30 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import FieldViolation, InvalidArgument
 
 CURRENCY_PATTERN = re.compile(rf"^[A-Z0-9_]{{1,{limits.currency_length_max}}}$")
+
+# The times a request may name, both ends excluded: the database driver writes datetime.min and
+# datetime.max as -infinity and infinity (and reads those back as naive datetimes), and cannot read
+# a time outside them at all.
+TIME_MIN = datetime.min.replace(tzinfo=UTC)
+TIME_MAX = datetime.max.replace(tzinfo=UTC)
+TIME_RANGE = "a time after 0001-01-01T00:00:00Z and before 9999-12-31T23:59:59.999999Z"
+
+
+def time_in_range(value: datetime) -> bool:
+    """True for an aware time strictly between TIME_MIN and TIME_MAX."""
+    if value.tzinfo is None:
+        return False
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        return False
+    return TIME_MIN < utc < TIME_MAX
 
 
 class Violations:

@@ -1,5 +1,6 @@
 """`authorization: Bearer <api key>` on every call; the key's organization is what the handlers
-see (through `current_organization`). Health checks and reflection are open."""
+see (through `current_organization`), the key and the method are the call's caller
+(core.callers, for the audit trail). Health checks and reflection are open."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 import grpc
 
-from ledgerd.server.core.api_keys import Authenticator
+from ledgerd.server.core.api_keys import ApiKey, Authenticator
+from ledgerd.server.core.callers import Caller, set_caller
 from ledgerd.server.domain.errors import Unauthenticated
 from ledgerd.server.interceptors.errors import abort
 from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
@@ -43,19 +45,31 @@ class AuthenticationInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None or handler_call_details.method.startswith(OPEN_SERVICES):
             return handler
-        return wrap(handler, self._around, self._around_stream)
+        method = handler_call_details.method
 
-    async def _authenticate(self, context: Context) -> None:
+        async def around(behavior: Behavior, request: Any, context: Context) -> Any:
+            await self._authenticate(method, context)
+            return await behavior(request, context)
+
+        async def around_stream(behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
+            await self._authenticate(method, context)
+            async for response in behavior(request, context):
+                yield response
+
+        return wrap(handler, around, around_stream)
+
+    async def _authenticate(self, method: str, context: Context) -> None:
         try:
-            _organization.set(await self.authenticator.organization_of(bearer_key(context)))
+            api_key = await self.authenticator.authenticate(bearer_key(context))
         except Exception as error:
             await abort(context, error)
+        _organization.set(api_key.organization_id)
+        set_caller(Caller(api_key.id, method))
 
-    async def _around(self, behavior: Behavior, request: Any, context: Context) -> Any:
-        await self._authenticate(context)
-        return await behavior(request, context)
 
-    async def _around_stream(self, behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
-        await self._authenticate(context)
-        async for response in behavior(request, context):
-            yield response
+def act_as(api_key: ApiKey, method: str) -> None:
+    """Makes the key's organization the current one of this task, and the key and `method` its
+    caller: for the HTTP API, whose own authentication (ledgerd.server.http.auth) calls the same
+    servicers in process."""
+    _organization.set(api_key.organization_id)
+    set_caller(Caller(api_key.id, method))

@@ -1,18 +1,19 @@
 """The one error map: domain errors and database failures to gRPC status codes, each with a
 google.rpc.Status carrying ErrorInfo (reason, domain "ledgerd.v1") and, for bad requests, a
-BadRequest listing every field violation. Nothing else in the server knows gRPC codes."""
+BadRequest listing every field violation. Nothing else in the server knows gRPC codes. A refused
+call is logged (INFO; WARNING for the server's own trouble) and answers its request id in the
+trailing metadata `x-request-id` (logs.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
-import asyncpg
 import grpc
 from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from ledgerd.server.domain import limits
@@ -21,6 +22,7 @@ from ledgerd.server.domain.errors import (
     AlreadyExists,
     ErrorReason,
     FailedPrecondition,
+    FieldViolation,
     InvalidArgument,
     InvariantViolation,
     LedgerError,
@@ -31,6 +33,8 @@ from ledgerd.server.domain.errors import (
     Unavailable,
 )
 from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
+from ledgerd.server.logs import REQUEST_ID_METADATA, current_request_id
+from ledgerd.server.store.pool import CONNECTION_FAILURES
 from ledgerd.v1 import errors_pb2
 
 log = logging.getLogger(__name__)
@@ -50,17 +54,12 @@ CODES: list[tuple[type[LedgerError], grpc.StatusCode]] = [
     (InvariantViolation, grpc.StatusCode.INTERNAL),
 ]
 
-# Failures of the database connection rather than of a statement: the client may retry.
-UNAVAILABLE_ERRORS = (
-    OSError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.InternalClientError,
+# Codes that say the server, not the request, is at fault: logged as warnings.
+SERVER_SIDE_CODES = frozenset(
+    {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED}
 )
+# What RetryInfo advises before a retry of UNAVAILABLE and RESOURCE_EXHAUSTED.
+RETRY_DELAY = duration_pb2.Duration(nanos=int(limits.retry_delay_seconds * 1e9))
 
 
 def code_of(error: LedgerError) -> grpc.StatusCode:
@@ -74,7 +73,7 @@ def translate(error: BaseException) -> LedgerError:
     """Any exception as the domain error the client will see."""
     if isinstance(error, LedgerError):
         return error
-    if isinstance(error, UNAVAILABLE_ERRORS):
+    if isinstance(error, CONNECTION_FAILURES):
         return Unavailable(
             ErrorReason.DATABASE_UNAVAILABLE, "the database is unavailable; retry with the same idempotency key"
         )
@@ -84,39 +83,56 @@ def translate(error: BaseException) -> LedgerError:
     return InvariantViolation("internal error; nothing was written")
 
 
-# Answers the client should retry, and after how long (RetryInfo): the database comes back within
-# seconds of a restart; an overloaded server frees capacity within a batch or two.
-RETRY_DELAY_SECONDS: list[tuple[type[LedgerError], float]] = [
-    (Unavailable, limits.unavailable_retry_delay_seconds),
-    (ResourceExhausted, limits.overloaded_retry_delay_seconds),
-]
-
-
 def status_details(error: LedgerError) -> status_pb2.Status:
+    """The error's google.rpc.Status, within error_details_bytes_max and with a message of at most
+    error_message_bytes_max (it is sent twice: in the Status and as grpc-message). The field
+    violations are already bounded (field_violations_max); should their text still be too long,
+    the last ones are left out."""
+    violations = list(getattr(error, "violations", ()))
+    message = _cut(error.message, limits.error_message_bytes_max)
+    status = _status(error, message, violations)
+    while status.ByteSize() > limits.error_details_bytes_max and violations:
+        violations.pop()
+        status = _status(error, message, violations)
+    return status
+
+
+# A field path or description past this is cut (ours are far shorter; a path may quote a key).
+VIOLATION_TEXT_BYTES_MAX = 300
+
+
+def _cut(text: str, bytes_max: int) -> str:
+    encoded = text.encode()
+    if len(encoded) <= bytes_max:
+        return text
+    return encoded[: bytes_max - 3].decode(errors="ignore") + "..."
+
+
+def _status(error: LedgerError, message: str, violations: list[FieldViolation]) -> status_pb2.Status:
     code = code_of(error)
-    details: list[Any] = [
+    details: list[Message] = [
         error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)
     ]
-    for kind, delay_seconds in RETRY_DELAY_SECONDS:
-        if isinstance(error, kind):
-            delay = duration_pb2.Duration()
-            delay.FromTimedelta(timedelta(seconds=delay_seconds))
-            details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     if isinstance(error, InvalidArgument):
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                    for v in error.violations
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=_cut(v.field, VIOLATION_TEXT_BYTES_MAX),
+                        description=_cut(v.description, VIOLATION_TEXT_BYTES_MAX),
+                    )
+                    for v in violations
                 ]
             )
         )
+    if isinstance(error, Unavailable | ResourceExhausted):
+        details.append(error_details_pb2.RetryInfo(retry_delay=RETRY_DELAY))
     packed = []
     for detail in details:
         holder = any_pb2.Any()
         holder.Pack(detail)
         packed.append(holder)
-    return status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message, details=packed)
+    return status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=packed)
 
 
 def item_error(error: LedgerError) -> errors_pb2.ItemError:
@@ -134,12 +150,18 @@ def item_error(error: LedgerError) -> errors_pb2.ItemError:
 
 async def abort(context: Context, error: BaseException) -> None:
     ledger_error = translate(error)
-    status = status_details(ledger_error)
-    await context.abort(
-        code_of(ledger_error),
-        ledger_error.message,
-        trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),),
+    code = code_of(ledger_error)
+    log.log(
+        logging.WARNING if code in SERVER_SIDE_CODES else logging.INFO,
+        "call refused",
+        extra={"code": code.name, "reason": ledger_error.reason.value},
     )
+    status = status_details(ledger_error)  # its message and details bounded (limits.py)
+    trailing_metadata = [("grpc-status-details-bin", status.SerializeToString())]
+    request_id = current_request_id()
+    if request_id is not None:
+        trailing_metadata.append((REQUEST_ID_METADATA, request_id))
+    await context.abort(code, status.message, trailing_metadata=tuple(trailing_metadata))
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):

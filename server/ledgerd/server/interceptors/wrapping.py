@@ -16,8 +16,13 @@ AroundStream = Callable[[Behavior, Any, Context], AsyncIterator[Any]]
 
 
 def wrap(
-    handler: grpc.RpcMethodHandler[Any, Any], around: Around, around_stream: AroundStream
+    handler: grpc.RpcMethodHandler[Any, Any],
+    around: Around,
+    around_stream: AroundStream,
+    *,
+    request_deserializer: Callable[[bytes], Any] | None = None,
 ) -> grpc.RpcMethodHandler[Any, Any]:
+    """`request_deserializer` replaces the handler's own when given."""
     behavior: Behavior
     factory: Callable[..., grpc.RpcMethodHandler[Any, Any]]
     if handler.unary_unary:
@@ -45,6 +50,6 @@ def wrap(
         wrapped = unary
     return factory(
         wrapped,
-        request_deserializer=handler.request_deserializer,
+        request_deserializer=request_deserializer or handler.request_deserializer,
         response_serializer=handler.response_serializer,
     )

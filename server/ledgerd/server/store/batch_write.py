@@ -17,11 +17,13 @@ from typing import Any
 
 import asyncpg
 
+from ledgerd.server.domain.audit import AuditEvent
 from ledgerd.server.domain.balances import BalanceTotals
 from ledgerd.server.domain.events import LedgerableEvent
 from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledgerd.server.domain.monitors import BalanceMonitor, BalanceMonitorAlert
+from ledgerd.server.store import audit as audit_store
 
 Executor = Any
 
@@ -47,6 +49,8 @@ class WriteSet:
     alerts: list[BalanceMonitorAlert] = field(default_factory=list)
     # Ledgerable events whose transactions this write creates.
     ledgerable_events: list[LedgerableEvent] = field(default_factory=list)
+    # One per accepted write that changed something: the audit trail (core.audit).
+    audit_events: list[AuditEvent] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (
@@ -184,7 +188,10 @@ async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUI
     changed = list(ws.changed_transactions.values())
     try:
         records = await db.fetch(
-            "SELECT * FROM ledgerd_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            # One statement, so one transaction: the audit events commit with their effects, or
+            # neither does.
+            "WITH audited AS (INSERT INTO audit_events SELECT * FROM unnest($16::audit_events[]))"
+            " SELECT * FROM ledgerd_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             ws.now,
             [_transaction_row(t, f) for t, f in ws.new_transactions.values()],
             [_transaction_row(t, b"") for t in changed],
@@ -263,6 +270,7 @@ async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUI
                 )
                 for e in ws.ledgerable_events
             ],
+            [audit_store.row(e) for e in ws.audit_events],
         )
     except asyncpg.SerializationError as error:
         raise Moved() from error

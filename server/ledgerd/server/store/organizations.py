@@ -33,11 +33,17 @@ async def insert_api_key(
     )
 
 
-async def organization_of_key(db: Executor, key_hash: bytes) -> uuid.UUID | None:
-    return await db.fetchval(  # type: ignore[no-any-return]
-        "SELECT organization_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
+async def api_key_of(db: Executor, key_hash: bytes) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(key id, organization id) of a live key."""
+    row = await db.fetchrow(
+        "SELECT id, organization_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", key_hash
     )
+    return None if row is None else (row["id"], row["organization_id"])
 
 
 async def count_api_keys(db: Executor) -> int:
     return await db.fetchval("SELECT count(*) FROM api_keys")  # type: ignore[no-any-return]
+
+
+async def organization_name(db: Executor, organization_id: uuid.UUID) -> str | None:
+    return await db.fetchval("SELECT name FROM organizations WHERE id = $1", organization_id)  # type: ignore[no-any-return]

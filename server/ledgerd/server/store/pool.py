@@ -39,6 +39,20 @@ async def _reset(connection: asyncpg.Connection) -> None:
         await connection.reset()
 
 
+# Failures of the connection to the database rather than of a statement: whatever was in flight may
+# or may not have taken effect, and the client may retry with its idempotency key. asyncpg raises
+# InternalClientError ("cannot switch to state ...") on a connection the server has just dropped.
+CONNECTION_FAILURES: tuple[type[BaseException], ...] = (
+    OSError,  # TimeoutError among them
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+)
+
 # How the server's sessions are named in pg_stat_activity (a worker of `serve --workers` adds its pid).
 APPLICATION_NAME = "ledgerd"
 

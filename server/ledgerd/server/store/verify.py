@@ -51,6 +51,11 @@ CHECKS: dict[str, str] = {
            OR NOT EXISTS (SELECT 1 FROM ledger_accounts a
                           WHERE a.id = h.counter_ledger_account_id AND a.ledger_id = h.ledger_id)
     """,
+    # docs/audit.md: no effect without its record.
+    "every transaction has its audit event": """
+        SELECT t.id::text AS id FROM ledger_transactions t
+        WHERE NOT EXISTS (SELECT 1 FROM (SELECT unnest(a.resource_ids) AS id FROM audit_events a) r WHERE r.id = t.id)
+    """,
     "every transaction balances per currency": """
         SELECT e.ledger_transaction_id AS id, a.currency,
                sum(CASE e.direction WHEN 'debit' THEN e.amount::numeric ELSE -e.amount::numeric END) AS difference
