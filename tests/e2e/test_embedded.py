@@ -1,6 +1,7 @@
 """The embedded default (no DATABASE_URL) as users meet it: several processes starting their
 embedded PostgreSQL at once all start, and a data folder left by a killed server (PostgreSQL and
-ledgerd both killed with SIGKILL) starts again, with its data."""
+ledgerd both killed with SIGKILL) starts again, with its data, and is stopped again by the last
+process using it."""
 
 from __future__ import annotations
 
@@ -67,3 +68,5 @@ async def test_a_data_folder_left_by_a_killed_server_starts_again_with_its_data(
             assert found.ledger.name == "Before the crash"
     finally:
         assert await served.stop() == 0, served.output()
+    # The last process using it stopped it, though the killed one never said it had gone.
+    assert not (data_dir / "postmaster.pid").exists()

