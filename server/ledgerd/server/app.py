@@ -28,8 +28,10 @@ from ledgerd.server.core.statistics import run_statistics_keeper
 from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.use_cases import UseCases
 from ledgerd.server.core.watching import BalanceFeed
+from ledgerd.server.domain import limits
 from ledgerd.server.http import metrics as metrics_routes
 from ledgerd.server.http.app import RunningHttp, build_http_app, start_http
+from ledgerd.server.interceptors.admission import AdmissionInterceptor
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.decoding import DecodingInterceptor
@@ -66,7 +68,6 @@ SERVICE_NAMES = (
 # Requests larger than this are refused by gRPC itself (RESOURCE_EXHAUSTED); the largest valid
 # request, a batch of 100 transactions of 1000 entries, fits well within it.
 message_bytes_max = 64 * 1024 * 1024
-shutdown_grace_seconds = 5.0
 
 
 @dataclass
@@ -78,6 +79,7 @@ class RunningServer:
     background: asyncio.Task[None] | None
     feed: BalanceFeed
     counter: CallCounter
+    admission: AdmissionInterceptor
     http: RunningHttp | None = None
     sampling: asyncio.Task[None] | None = None  # the pool gauges, while metrics are on
 
@@ -90,20 +92,29 @@ class RunningServer:
         """Calls answered so far (a stream counts once)."""
         return self.counter.calls
 
-    async def stop(self, grace_seconds: float = shutdown_grace_seconds) -> None:
-        # Tell load balancers first, then let calls in flight finish.
+    async def stop(self, grace_seconds: float = limits.shutdown_grace_seconds) -> None:
+        """Tells load balancers first; from then on new gRPC calls are answered UNAVAILABLE at once,
+        the watch streams end (UNAVAILABLE: the client resumes elsewhere from its versions), and
+        calls admitted before, their batches included, get `grace_seconds` to finish. Only those
+        still running then are cancelled (a write cancelled in flight is applied whole or not at all)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        self.admission.close()  # first, before any await: no call is admitted after a stop began
         await self.health.enter_graceful_shutdown()
+        await self.feed.close()
         if self.background is not None:
             self.background.cancel()
             # Awaited so that the background lock's connection is closed before the pool is.
             await asyncio.gather(self.background, return_exceptions=True)
-        await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
         if self.sampling is not None:
             self.sampling.cancel()
+        await self.admission.drained(grace_seconds)
+        # gRPC stops listening and ends the connections; whatever it still runs gets what is left.
+        remaining = max(0.0, grace_seconds - (loop.time() - started))
         if self.http is not None:
-            await asyncio.gather(self.server.stop(grace_seconds), self.http.stop())
+            await asyncio.gather(self.server.stop(remaining), self.http.stop())
         else:
-            await self.server.stop(grace_seconds)
+            await self.server.stop(remaining)
 
 
 async def start_server(
@@ -128,6 +139,7 @@ async def start_server(
     if measured:
         metrics.enable()
         http_routes = (*http_routes, *metrics_routes.ROUTES)
+    admission = AdmissionInterceptor()
     # The call's span, when traced, encloses everything else; ErrorInterceptor encloses every layer
     # that can raise, so that whatever they raise leaves as a status; the counter, the metrics (which
     # see the final code) and the request numbering before it raise nothing.
@@ -136,6 +148,8 @@ async def start_server(
         *([MetricsInterceptor()] if measured else []),
         RequestIds(),
         ErrorInterceptor(),
+        # An overloaded or stopping process refuses before it decodes or reads the key.
+        admission,
         # Undecodable requests are refused before authentication: there is nothing to act on.
         DecodingInterceptor(),
         AuthenticationInterceptor(use_cases.authenticator),
@@ -145,6 +159,11 @@ async def start_server(
     server = grpc.aio.server(
         interceptors=interceptors,
         options=[
+            # gRPC core queues calls the application has not picked up yet, and past its default
+            # bound of 1,000 answers CANCELLED by itself: raised well above calls_in_flight_max so
+            # that ledgerd's admission decides (RESOURCE_EXHAUSTED, with a RetryInfo).
+            ("grpc.server.max_pending_requests", limits.grpc_pending_calls_max),
+            ("grpc.server.max_pending_requests_hard_limit", limits.grpc_pending_calls_max),
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),
             # Several processes on one port (`serve --workers N`): the kernel spreads connections
@@ -173,7 +192,7 @@ async def start_server(
     http = None
     if http_address is not None:
         try:
-            http = await start_http(build_http_app(use_cases, http_routes), http_address, shutdown_grace_seconds)
+            http = await start_http(build_http_app(use_cases, http_routes), http_address, limits.shutdown_grace_seconds)
         except BaseException:
             await server.stop(0)
             raise
@@ -182,7 +201,9 @@ async def start_server(
     holds = use_cases.holds
     rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
     sampling = asyncio.create_task(metrics.sample_pool(pool)) if measured else None
-    return RunningServer(server, port, health_servicer, holds, rounds, use_cases.feed, counter, http, sampling)
+    return RunningServer(
+        server, port, health_servicer, holds, rounds, use_cases.feed, counter, admission, http, sampling
+    )
 
 
 async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:

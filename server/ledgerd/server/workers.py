@@ -20,7 +20,7 @@ import uvloop
 
 from ledgerd.server.logs import configure_logging
 from ledgerd.server.serving import serve_until_stopped
-from ledgerd.server.store.pool import APPLICATION_NAME, create_pool
+from ledgerd.server.store.pool import APPLICATION_NAME, close_pool, create_pool
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ async def _serve(settings: WorkerSettings, parent: Connection) -> int:
             stopping=stopping,
         )
     finally:
-        await pool.close()
+        await close_pool(pool)
 
 
 async def readable(fd: int) -> None:

@@ -30,7 +30,7 @@ from ledgerd.server import metrics
 from ledgerd.server.core.callers import Caller, current_caller
 from ledgerd.server.core.writer import Outcome, Sequencing, Turn, Write, execute
 from ledgerd.server.domain import limits
-from ledgerd.server.domain.errors import LedgerError
+from ledgerd.server.domain.errors import ErrorReason, LedgerError, ResourceExhausted
 
 
 class _Queued(NamedTuple):
@@ -48,12 +48,14 @@ class Coalescer:
         *,
         writes_per_batch_max: int = limits.writes_per_batch_max,
         batches_in_flight_max: int = limits.batches_in_flight_max,
+        writes_queued_max: int = limits.writes_queued_max,
         in_order: bool = True,
         tracer: trace.Tracer | None = None,
     ) -> None:
         self.pool = pool
         self.writes_per_batch_max = writes_per_batch_max
         self.batches_in_flight_max = batches_in_flight_max
+        self.writes_queued_max = writes_queued_max
         # Without, batches neither wait for nor build on each other: only for a baseline that
         # measures independent writes (benchmarks/write_path.py).
         self.in_order = in_order
@@ -67,6 +69,14 @@ class Coalescer:
         """Queues the write; its outcome arrives in the future (for callers that do not wait on
         each write in turn: a PlaceHolds stream, a PlaceHoldBatch)."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        if len(self._queue) >= self.writes_queued_max:
+            # Refused before it queues (interceptors/admission.py says why a bound, not a queue).
+            future.set_result(
+                ResourceExhausted(
+                    ErrorReason.OVERLOADED, f"{self.writes_queued_max} writes queued already (writes_queued_max)"
+                )
+            )
+            return future
         span = None if self._tracer is None else trace.get_current_span().get_span_context()
         self._queue.append(_Queued(organization_id, write, future, current_caller(), span))
         metrics.write_queued(future)
@@ -94,8 +104,12 @@ class Coalescer:
             rest: deque[_Queued] = deque()
             while self._queue and len(batch) < self.writes_per_batch_max:
                 item = self._queue.popleft()
+                if item.future.done():
+                    continue  # its caller went (deadline passed, cancelled) before its batch: not applied
                 (batch if item.organization_id == organization_id else rest).append(item)
             self._queue.extendleft(reversed(rest))
+            if not batch:
+                continue
             sequencing = Sequencing(self._last if self.in_order else None, Turn())
             self._last = sequencing.mine
             task = asyncio.create_task(self._run(organization_id, batch, sequencing))

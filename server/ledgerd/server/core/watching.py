@@ -26,6 +26,7 @@ import asyncpg
 
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.domain import limits
+from ledgerd.server.domain.errors import ErrorReason, Unavailable
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.domain.watching import AccountVersion
 from ledgerd.server.store import account_versions as store
@@ -47,6 +48,8 @@ class BalanceFeed:
         self.pool = pool
         self.subscriptions: set[Subscription] = set()
         self._listening: asyncio.Task[None] | None = None
+        # Set at shutdown: every watch ends at once rather than when the grace period runs out.
+        self.closed = False
 
     def subscribe(self, account_ids: Sequence[uuid.UUID]) -> Subscription:
         subscription = Subscription(frozenset(account_ids))
@@ -97,6 +100,8 @@ class BalanceFeed:
         self.notify(payload)
 
     async def close(self) -> None:
+        self.closed = True
+        self._wake_all()
         self.subscriptions.clear()
         if self._listening is not None:
             self._listening.cancel()
@@ -138,6 +143,10 @@ class WatchingUseCases:
                     cursors[account.id] = account.lock_version
                     yield AccountVersion(account.id, account.lock_version, None, account.balances)
             while True:
+                if self.feed.closed:
+                    raise Unavailable(
+                        ErrorReason.SHUTTING_DOWN, "the server is shutting down; watch again from the versions seen"
+                    )
                 subscription.changed.clear()
                 while True:
                     versions = await self._read(cursors)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import Any
 
 import asyncpg
+
+from ledgerd.server.domain import limits
 
 # jsonb's binary format: a version byte (1), then the text. Binary, because the batch write sends
 # rows of the tables' own types (store.batch_write), and asyncpg encodes a composite type only
@@ -74,3 +78,14 @@ async def create_pool(
         },
         **options,
     )
+
+
+async def close_pool(pool: asyncpg.Pool, timeout_seconds: float = limits.pool_close_seconds) -> None:
+    """Closes the pool gracefully, or, past `timeout_seconds`, terminates its connections: a
+    connection stuck in a statement (a COMMIT waiting for a standby that is gone) would otherwise
+    keep the process from exiting. Its transaction then ends as PostgreSQL decides (a COMMIT that
+    was written stays committed, and its request's retry with the same key finds it)."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(pool.close(), timeout_seconds)
+        return
+    pool.terminate()
