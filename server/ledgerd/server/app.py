@@ -27,13 +27,16 @@ from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.core.monitors import MonitorsUseCases
+from ledgerd.server.core.scopes import LedgerScopes
 from ledgerd.server.core.statistics import run_statistics_keeper
 from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
+from ledgerd.server.interceptors.authorization import AuthorizationInterceptor
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
+from ledgerd.server.tls import TlsFiles, grpc_server_credentials
 from ledgerd.v1 import (
     balance_pb2,
     balance_pb2_grpc,
@@ -72,6 +75,7 @@ class RunningServer:
     background: asyncio.Task[None] | None
     feed: BalanceFeed
     counter: CallCounter
+    key_usage: asyncio.Task[None]
 
     @property
     def calls(self) -> int:
@@ -87,10 +91,15 @@ class RunningServer:
             await asyncio.gather(self.background, return_exceptions=True)
         await self.feed.close()  # ends the watch streams, which would otherwise outlive the grace
         await self.server.stop(grace_seconds)
+        self.key_usage.cancel()
+        await asyncio.gather(self.key_usage, return_exceptions=True)
 
 
-async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = True) -> RunningServer:
-    """Serves on `address` ("host:port"; port 0 picks a free one) until stopped; with `background`,
+async def start_server(
+    pool: asyncpg.Pool, address: str, *, background: bool = True, tls: TlsFiles | None = None
+) -> RunningServer:
+    """Serves on `address` ("host:port"; port 0 picks a free one) until stopped, with TLS when
+    given `tls` (plaintext otherwise: server/tls.py); with `background`,
     also takes part in the background rounds (the hold expirer, the idempotency key sweeper and the
     statistics keeper), which one process of all those on the database runs at a time
     (core/exclusive.py)."""
@@ -100,10 +109,16 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
     coalescer = Coalescer(pool)
     holds = HoldsUseCases(pool, coalescer)
     counter = CallCounter()
+    authenticator = Authenticator(pool)
     server = grpc.aio.server(
         # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
-        # status; the counter before it raises nothing.
-        interceptors=[counter, ErrorInterceptor(), AuthenticationInterceptor(Authenticator(pool))],
+        # status; the counter before it raises nothing. Authorization reads what authentication found.
+        interceptors=[
+            counter,
+            ErrorInterceptor(),
+            AuthenticationInterceptor(authenticator),
+            AuthorizationInterceptor(LedgerScopes(pool)),
+        ],
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),
             ("grpc.max_send_message_length", message_bytes_max),
@@ -128,12 +143,13 @@ async def start_server(pool: asyncpg.Pool, address: str, *, background: bool = T
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_insecure_port(address)
+    port = server.add_secure_port(address, grpc_server_credentials(tls)) if tls else server.add_insecure_port(address)
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
-    return RunningServer(server, port, health_servicer, holds, rounds, feed, counter)
+    key_usage = asyncio.create_task(authenticator.run_usage_recorder())
+    return RunningServer(server, port, health_servicer, holds, rounds, feed, counter, key_usage)
 
 
 async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:

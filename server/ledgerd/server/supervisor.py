@@ -47,7 +47,7 @@ async def run_workers(settings: WorkerSettings, count: int) -> int:
         except OSError as error:
             log.error("cannot pick a port on %s: %s", settings.address, error)
             return 1
-        supervisor = Supervisor(WorkerSettings(settings.database_url, address, settings.pool_size))
+        supervisor = Supervisor(WorkerSettings(settings.database_url, address, settings.pool_size, settings.tls))
         return await supervisor.run(count)
 
 

@@ -21,6 +21,7 @@ import uvloop
 from ledgerd.server.logs import configure_logging
 from ledgerd.server.serving import serve_until_stopped
 from ledgerd.server.store.pool import APPLICATION_NAME, create_pool
+from ledgerd.server.tls import TlsFiles
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class WorkerSettings:
     database_url: str
     address: str  # with the concrete port, the same for every worker
     pool_size: int
+    tls: TlsFiles | None = None  # the same certificate files for every worker
 
 
 class WorkerFailedToStart(RuntimeError):
@@ -54,7 +56,12 @@ async def _serve(settings: WorkerSettings, parent: Connection) -> int:
     pool = await create_pool(settings.database_url, max_size=settings.pool_size, application_name=name)
     try:
         return await serve_until_stopped(
-            pool, settings.address, name=name, on_serving=lambda _port: parent.send(os.getpid()), stopping=stopping
+            pool,
+            settings.address,
+            name=name,
+            on_serving=lambda _port: parent.send(os.getpid()),
+            stopping=stopping,
+            tls=settings.tls,
         )
     finally:
         await pool.close()

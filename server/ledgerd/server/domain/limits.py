@@ -83,3 +83,14 @@ watch_versions_per_read_max = 1000
 balance_monitors_per_account_max = 10
 # How often a watcher reads even without a notification: the bound on what a lost one delays.
 watch_poll_interval_seconds = 5.0
+
+# API keys (docs/security.md). A verified key is trusted this long without asking the database again:
+# the bound on how long a revoked key still works on a running server (the promise is 5 s), and the
+# period at which a process writes the keys' "last used" times.
+api_key_cache_seconds = 4.0
+api_key_cache_entries_max = 10_000
+ledgers_per_api_key_max = 100
+api_key_expires_in_seconds_max = 10 * 365 * 24 * 3600
+# Which ledger an object belongs to never changes, so a key confined to ledgers checks each id once
+# per process; this many ids are remembered (the oldest half is forgotten when full).
+ledger_scope_ids_max = 200_000

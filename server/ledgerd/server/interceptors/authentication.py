@@ -1,17 +1,20 @@
 """`authorization: Bearer <api key>` on every call; the key's organization is what the handlers
 see (through `current_organization`), the key and the method are the call's caller
-(core.callers, for the audit trail). Health checks and reflection are open."""
+(core.callers, for the audit trail), the key itself is what authorization checks
+(interceptors/authorization.py). Health checks and reflection are open. A call refused here is
+logged (with the key id when the key is known but revoked or expired; never the key), not stored."""
 
 from __future__ import annotations
 
 import contextvars
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 
-from ledgerd.server.core.api_keys import Authenticator
+from ledgerd.server.core.api_keys import ApiKey, Authenticator
 from ledgerd.server.core.callers import Caller, set_caller
 from ledgerd.server.domain.errors import Unauthenticated
 from ledgerd.server.interceptors.errors import abort
@@ -20,11 +23,19 @@ from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 _organization: contextvars.ContextVar[uuid.UUID] = contextvars.ContextVar("organization")
+_api_key: contextvars.ContextVar[ApiKey] = contextvars.ContextVar("api_key")
+
+log = logging.getLogger(__name__)
 
 
 def current_organization() -> uuid.UUID:
     """The calling organization; set for every call that reached a handler."""
     return _organization.get()
+
+
+def current_api_key() -> ApiKey:
+    """The calling key (id, role, ledgers); set for every call past authentication."""
+    return _api_key.get()
 
 
 def bearer_key(context: Context) -> str:
@@ -62,6 +73,10 @@ class AuthenticationInterceptor(grpc.aio.ServerInterceptor):
         try:
             api_key = await self.authenticator.authenticate(bearer_key(context))
         except Exception as error:
+            if isinstance(error, Unauthenticated):
+                # The message names the key id when the key is known (revoked, expired), never the key.
+                log.warning("unauthenticated %s: %s", method, error.message)
             await abort(context, error)
+        _api_key.set(api_key)
         _organization.set(api_key.organization_id)
         set_caller(Caller(api_key.id, method))

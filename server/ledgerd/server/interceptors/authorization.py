@@ -1,0 +1,149 @@
+"""Authorization, after authentication: the key's role must allow the method and, for a key
+confined to ledgers, the request must name its ledgers only (docs/security.md). The one place that
+decides; the table it reads is api/access.py. A refusal is PERMISSION_DENIED, before the handler runs,
+so it writes nothing; it is logged with the key id (never the key), not stored."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import grpc
+from google.protobuf.message import Message
+
+from ledgerd.server.api.access import METHOD_ACCESS, Access
+from ledgerd.server.core.api_keys import ApiKey
+from ledgerd.server.core.scopes import LedgerScopes
+from ledgerd.server.domain.errors import ErrorReason, PermissionDenied
+from ledgerd.server.interceptors.authentication import OPEN_SERVICES, current_api_key
+from ledgerd.server.interceptors.errors import abort
+from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
+from ledgerd.server.store.scopes import Kind
+
+log = logging.getLogger(__name__)
+
+
+def values_at(message: Message, path: str) -> Iterator[str]:
+    """The strings at a dotted field path; a repeated field along it stands for each item."""
+    name, _, rest = path.partition(".")
+    value = getattr(message, name)
+    for item in value if message.DESCRIPTOR.fields_by_name[name].is_repeated else (value,):
+        if rest:
+            yield from values_at(item, rest)
+        elif item:
+            yield item
+
+
+def named_ids(access: Access, request: Message) -> list[tuple[Kind, uuid.UUID]]:
+    """The well-formed ids the request names (a malformed one names nothing: the handler refuses it)."""
+    named = []
+    for path, kind in access.scope:
+        for text in values_at(request, path):
+            try:
+                named.append((kind, uuid.UUID(text)))
+            except ValueError:
+                continue
+    return named
+
+
+class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, scopes: LedgerScopes) -> None:
+        self.scopes = scopes
+
+    async def intercept_service(self, continuation: Any, handler_call_details: grpc.HandlerCallDetails) -> Any:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith(OPEN_SERVICES):
+            return handler
+        # A method the table does not know is nobody's (tests/unit/test_access_table.py keeps it whole).
+        access = METHOD_ACCESS.get(method)
+        streaming_requests = handler.request_streaming
+
+        async def around(behavior: Behavior, request: Any, context: Context) -> Any:
+            api_key, allowed = await self._allowed(method, access, context)
+            if streaming_requests:
+                request = self._checked_stream(method, allowed, api_key, request)
+            else:
+                await self._in_scope(method, allowed, api_key, request, context)
+            return await behavior(request, context)
+
+        async def around_stream(behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
+            api_key, allowed = await self._allowed(method, access, context)
+            if streaming_requests:
+                request = self._checked_stream(method, allowed, api_key, request)
+            else:
+                await self._in_scope(method, allowed, api_key, request, context)
+            async for response in behavior(request, context):
+                yield response
+
+        return wrap(handler, around, around_stream)
+
+    async def _allowed(self, method: str, access: Access | None, context: Context) -> tuple[ApiKey, Access]:
+        api_key = current_api_key()
+        if access is None or not api_key.role.may(access.role):
+            needed = "nobody" if access is None else f"at least {access.role.value}"
+            await self._refuse(
+                context,
+                method,
+                api_key,
+                PermissionDenied(
+                    ErrorReason.API_KEY_ROLE_FORBIDS_METHOD,
+                    f"an API key of role {api_key.role.value} may not call {method} (it needs {needed})",
+                    {"role": api_key.role.value},
+                ),
+            )
+        assert access is not None
+        return api_key, access
+
+    async def _in_scope(self, method: str, access: Access, api_key: ApiKey, request: Message, context: Context) -> None:
+        refusal = await self._scope_refusal(access, api_key, request)
+        if refusal is not None:
+            await self._refuse(context, method, api_key, refusal)
+
+    async def _checked_stream(
+        self, method: str, access: Access, api_key: ApiKey, requests: AsyncIterator[Message]
+    ) -> AsyncIterator[Message]:
+        # Each request of a stream is checked as it arrives; a refused one ends the call (the error
+        # interceptor turns the exception into the status) before the handler sees it.
+        async for request in requests:
+            refusal = await self._scope_refusal(access, api_key, request)
+            if refusal is not None:
+                log_refusal(method, api_key, refusal)
+                raise refusal
+            yield request
+
+    async def _scope_refusal(self, access: Access, api_key: ApiKey, request: Message) -> PermissionDenied | None:
+        if api_key.ledger_ids is None:
+            return None
+        named = named_ids(access, request)
+        if not named:
+            return PermissionDenied(
+                ErrorReason.LEDGER_OUTSIDE_API_KEY_SCOPE,
+                "this API key is confined to some ledgers: the call must name one of them, or objects of them",
+            )
+        outside = await self.scopes.outside(named, api_key.organization_id, api_key.ledger_ids)
+        if outside is None:
+            return None
+        kind, object_id = outside
+        return PermissionDenied(
+            ErrorReason.LEDGER_OUTSIDE_API_KEY_SCOPE,
+            f"{kind.value} {object_id} is outside the ledgers this API key is confined to",
+            {kind.value + "_id": str(object_id)},
+        )
+
+    async def _refuse(self, context: Context, method: str, api_key: ApiKey, refusal: PermissionDenied) -> None:
+        log_refusal(method, api_key, refusal)
+        await abort(context, refusal)
+
+
+def log_refusal(method: str, api_key: ApiKey, refusal: PermissionDenied) -> None:
+    log.warning(
+        "refused %s: api_key_id=%s role=%s reason=%s: %s",
+        method,
+        api_key.id,
+        api_key.role.value,
+        refusal.reason.value,
+        refusal.message,
+    )
