@@ -17,8 +17,12 @@ from ledgerd.server.store.scopes import Kind
 class Access:
     role: Role
     # (path, kind): what the ids at `path` name. A key confined to ledgers may call the method only
-    # when the request names at least one of them, all within its ledgers.
+    # when the request names at least one of them, all within its ledgers...
     scope: tuple[tuple[str, Kind], ...] = ()
+    # ...or, for a list whose items carry their ledger (`ledger_id`, or a ledger's own `id`), when it
+    # names none: the response's repeated field `rows` then keeps only the key's ledgers' items (a
+    # page may come out shorter than asked; its next_page_token still continues after it).
+    rows: str | None = None
 
 
 R, A, W = Role.READER, Role.AUTHORIZER, Role.WRITER
@@ -38,17 +42,18 @@ METHOD_ACCESS: dict[str, Access] = {
     # A new ledger is outside every confinement: only unconfined writers make ledgers.
     _L + "CreateLedger": Access(W),
     _L + "GetLedger": Access(R, (("id", LEDGER),)),
-    # Lists without a ledger: refused to confined keys (they name their ledgers with GetLedger).
-    _L + "ListLedgers": Access(R),
+    _L + "ListLedgers": Access(R, rows="ledgers"),
     _L + "UpdateLedger": Access(W, (("id", LEDGER),)),
     _L + "CreateLedgerAccount": Access(W, (("ledger_id", LEDGER),)),
     _L + "GetLedgerAccount": Access(R, (("id", ACCOUNT),)),
-    _L + "ListLedgerAccounts": Access(R, (("ledger_id", LEDGER),)),
+    _L + "ListLedgerAccounts": Access(R, (("ledger_id", LEDGER),), rows="ledger_accounts"),
     _L + "UpdateLedgerAccount": Access(W, (("id", ACCOUNT),)),
     _L + "CreateLedgerAccountCategory": Access(W, (("ledger_id", LEDGER), ("ledger_account_category_ids", CATEGORY))),
     _L + "GetLedgerAccountCategory": Access(R, (("id", CATEGORY),)),
     _L + "ListLedgerAccountCategories": Access(
-        R, (("ledger_id", LEDGER), ("ledger_account_id", ACCOUNT), ("parent_ledger_account_category_id", CATEGORY))
+        R,
+        (("ledger_id", LEDGER), ("ledger_account_id", ACCOUNT), ("parent_ledger_account_category_id", CATEGORY)),
+        rows="ledger_account_categories",
     ),
     _L + "AddLedgerAccountToCategory": Access(
         W, (("ledger_account_category_id", CATEGORY), ("ledger_account_id", ACCOUNT))
@@ -65,7 +70,9 @@ METHOD_ACCESS: dict[str, Access] = {
     _L + "GetLedgerAccountStatement": Access(R, (("ledger_account_id", ACCOUNT),)),
     _T + "CreateLedgerTransaction": Access(W, (("ledger_entries.ledger_account_id", ACCOUNT),)),
     _T + "GetLedgerTransaction": Access(R, (("id", TRANSACTION),)),
-    _T + "ListLedgerTransactions": Access(R, (("ledger_id", LEDGER), ("ledger_account_id", ACCOUNT))),
+    _T + "ListLedgerTransactions": Access(
+        R, (("ledger_id", LEDGER), ("ledger_account_id", ACCOUNT)), rows="ledger_transactions"
+    ),
     _T + "UpdateLedgerTransaction": Access(W, (("id", TRANSACTION), ("ledger_entries.ledger_account_id", ACCOUNT))),
     _T + "ReverseLedgerTransaction": Access(W, (("id", TRANSACTION),)),
     _T + "CreateLedgerTransactions": Access(W, (("requests.ledger_entries.ledger_account_id", ACCOUNT),)),
@@ -82,7 +89,8 @@ METHOD_ACCESS: dict[str, Access] = {
     _H + "CaptureHold": Access(A, (("hold_id", HOLD),)),
     _H + "ReleaseHold": Access(A, (("hold_id", HOLD),)),
     _H + "GetHold": Access(R, (("id", HOLD),)),
-    _H + "ListHolds": Access(R, (("ledger_account_id", ACCOUNT),)),
+    # A card adapter finds a hold by its external_id alone.
+    _H + "ListHolds": Access(R, (("ledger_account_id", ACCOUNT),), rows="holds"),
     # A stream: each request is checked as it arrives.
     _H + "PlaceHolds": Access(A, HOLD_ACCOUNTS),
     _H + "PlaceHoldBatch": Access(A, tuple((f"requests.{path}", kind) for path, kind in HOLD_ACCOUNTS)),
@@ -96,7 +104,7 @@ METHOD_ACCESS: dict[str, Access] = {
         W, (("ledger_id", LEDGER), ("ledger_transaction_template.ledger_entries.ledger_account_id", ACCOUNT))
     ),
     _E + "GetLedgerEventHandler": Access(R, (("id", HANDLER),)),
-    _E + "ListLedgerEventHandlers": Access(R, (("ledger_id", LEDGER),)),
+    _E + "ListLedgerEventHandlers": Access(R, (("ledger_id", LEDGER),), rows="ledger_event_handlers"),
     _E + "DisableLedgerEventHandler": Access(W, (("id", HANDLER),)),
     _E + "CreateLedgerableEvent": Access(W, (("ledger_id", LEDGER),)),
     _E + "GetLedgerableEvent": Access(R, (("id", EVENT),)),

@@ -48,6 +48,18 @@ def named_ids(access: Access, request: Message) -> list[tuple[Kind, uuid.UUID]]:
     return named
 
 
+def keep_ledgers(items: Any, ledger_ids: frozenset[uuid.UUID]) -> None:
+    """Removes from a repeated field the items of other ledgers."""
+    kept = [item for item in items if uuid.UUID(ledger_of(item)) in ledger_ids]
+    del items[:]
+    items.extend(kept)
+
+
+def ledger_of(item: Message) -> str:
+    field = "ledger_id" if "ledger_id" in item.DESCRIPTOR.fields_by_name else "id"  # a Ledger is its own
+    return str(getattr(item, field))
+
+
 class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, scopes: LedgerScopes) -> None:
         self.scopes = scopes
@@ -65,9 +77,13 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
             api_key, allowed = await self._allowed(method, access, context)
             if streaming_requests:
                 request = self._checked_stream(method, allowed, api_key, request)
-            else:
-                await self._in_scope(method, allowed, api_key, request, context)
-            return await behavior(request, context)
+                return await behavior(request, context)
+            filtered = await self._in_scope(method, allowed, api_key, request, context)
+            response = await behavior(request, context)
+            if filtered:
+                assert allowed.rows is not None and api_key.ledger_ids is not None
+                keep_ledgers(getattr(response, allowed.rows), api_key.ledger_ids)
+            return response
 
         async def around_stream(behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
             api_key, allowed = await self._allowed(method, access, context)
@@ -97,10 +113,16 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
         assert access is not None
         return api_key, access
 
-    async def _in_scope(self, method: str, access: Access, api_key: ApiKey, request: Message, context: Context) -> None:
+    async def _in_scope(self, method: str, access: Access, api_key: ApiKey, request: Message, context: Context) -> bool:
+        """Refuses a call outside the key's ledgers; True when the response must be filtered."""
+        if api_key.ledger_ids is None:
+            return False
+        if access.rows is not None and not named_ids(access, request):
+            return True
         refusal = await self._scope_refusal(access, api_key, request)
         if refusal is not None:
             await self._refuse(context, method, api_key, refusal)
+        return False
 
     async def _checked_stream(
         self, method: str, access: Access, api_key: ApiKey, requests: AsyncIterator[Message]
