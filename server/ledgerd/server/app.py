@@ -75,6 +75,7 @@ class RunningServer:
     background: asyncio.Task[None] | None
     feed: BalanceFeed
     counter: CallCounter
+    authenticator: Authenticator
     key_usage: asyncio.Task[None]
 
     @property
@@ -93,6 +94,7 @@ class RunningServer:
         await self.server.stop(grace_seconds)
         self.key_usage.cancel()
         await asyncio.gather(self.key_usage, return_exceptions=True)
+        await self.authenticator.record_usage()  # the last period's, which no round wrote yet
 
 
 async def start_server(
@@ -149,7 +151,7 @@ async def start_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
     key_usage = asyncio.create_task(authenticator.run_usage_recorder())
-    return RunningServer(server, port, health_servicer, holds, rounds, feed, counter, key_usage)
+    return RunningServer(server, port, health_servicer, holds, rounds, feed, counter, authenticator, key_usage)
 
 
 async def _background_rounds(holds: HoldsUseCases, pool: asyncpg.Pool) -> None:
