@@ -76,8 +76,10 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
         async def around(behavior: Behavior, request: Any, context: Context) -> Any:
             api_key, allowed = await self._allowed(method, access, context)
             if streaming_requests:
-                request = self._checked_stream(method, allowed, api_key, request)
-                return await behavior(request, context)
+                checked = CheckedStream(self, method, allowed, api_key, request)
+                response = await behavior(checked.requests(), context)
+                checked.raise_refusal()
+                return response
             filtered = await self._in_scope(method, allowed, api_key, request, context)
             response = await behavior(request, context)
             if filtered:
@@ -88,9 +90,12 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
         async def around_stream(behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
             api_key, allowed = await self._allowed(method, access, context)
             if streaming_requests:
-                request = self._checked_stream(method, allowed, api_key, request)
-            else:
-                await self._in_scope(method, allowed, api_key, request, context)
+                checked = CheckedStream(self, method, allowed, api_key, request)
+                async for response in behavior(checked.requests(), context):
+                    yield response
+                checked.raise_refusal()
+                return
+            await self._in_scope(method, allowed, api_key, request, context)
             async for response in behavior(request, context):
                 yield response
 
@@ -119,24 +124,12 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
             return False
         if access.rows is not None and not named_ids(access, request):
             return True
-        refusal = await self._scope_refusal(access, api_key, request)
+        refusal = await self.scope_refusal(access, api_key, request)
         if refusal is not None:
             await self._refuse(context, method, api_key, refusal)
         return False
 
-    async def _checked_stream(
-        self, method: str, access: Access, api_key: ApiKey, requests: AsyncIterator[Message]
-    ) -> AsyncIterator[Message]:
-        # Each request of a stream is checked as it arrives; a refused one ends the call (the error
-        # interceptor turns the exception into the status) before the handler sees it.
-        async for request in requests:
-            refusal = await self._scope_refusal(access, api_key, request)
-            if refusal is not None:
-                log_refusal(method, api_key, refusal)
-                raise refusal
-            yield request
-
-    async def _scope_refusal(self, access: Access, api_key: ApiKey, request: Message) -> PermissionDenied | None:
+    async def scope_refusal(self, access: Access, api_key: ApiKey, request: Message) -> PermissionDenied | None:
         if api_key.ledger_ids is None:
             return None
         named = named_ids(access, request)
@@ -158,6 +151,36 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
     async def _refuse(self, context: Context, method: str, api_key: ApiKey, refusal: PermissionDenied) -> None:
         log_refusal(method, api_key, refusal)
         await abort(context, refusal)
+
+
+class CheckedStream:
+    """A request stream checked message by message. A refused message is never handed over: the
+    stream ends there for the handler (which answers what it already has, as when a client stops
+    sending), and then the call ends PERMISSION_DENIED."""
+
+    def __init__(
+        self,
+        authorizer: AuthorizationInterceptor,
+        method: str,
+        access: Access,
+        api_key: ApiKey,
+        requests: AsyncIterator[Message],
+    ) -> None:
+        self.authorizer, self.method, self.access, self.api_key = authorizer, method, access, api_key
+        self._requests = requests
+        self.refusal: PermissionDenied | None = None
+
+    async def requests(self) -> AsyncIterator[Message]:
+        async for request in self._requests:
+            self.refusal = await self.authorizer.scope_refusal(self.access, self.api_key, request)
+            if self.refusal is not None:
+                log_refusal(self.method, self.api_key, self.refusal)
+                return
+            yield request
+
+    def raise_refusal(self) -> None:
+        if self.refusal is not None:
+            raise self.refusal
 
 
 def log_refusal(method: str, api_key: ApiKey, refusal: PermissionDenied) -> None:
