@@ -18,6 +18,7 @@ from ledgerd.server.core.api_keys import create_api_key
 from ledgerd.server.domain.roles import Role
 from ledgerd.v1 import balance_pb2, hold_pb2, ledger_pb2, transaction_pb2
 
+from .event_helpers import create_handler, event_request, post_event
 from .ledger_helpers import (
     DEBIT_NORMAL,
     POSTED,
@@ -260,3 +261,32 @@ async def test_creating_a_key_for_a_ledger_of_another_organization_is_refused(
     theirs = await create_ledger(client, "Not yours")
     with pytest.raises(Exception, match="no ledger"):
         await create_api_key(pool, program.name, role=Role.READER, ledger_ids=[uuid.UUID(theirs.id)])
+
+
+async def test_an_event_cannot_write_to_another_ledger_through_its_handlers_template(
+    program: Program, key_of: KeyOf
+) -> None:
+    """A template's account rendered from the event's data must be of the handler's ledger, or a key
+    confined to one ledger would reach another through an event."""
+    confined = await key_of(Role.WRITER, program.ledger.id)
+    handler = {
+        "name": "Pass-through",
+        "ledger_transaction_template": {
+            "status": "posted",
+            "ledger_entries": [
+                {"ledger_account_id": "{{ledgerable_event.custom_data.from}}", "amount": "5", "direction": "debit"},
+                {"ledger_account_id": "{{ledgerable_event.custom_data.to}}", "amount": "5", "direction": "credit"},
+            ],
+        },
+        "conditions": {"field": "ledgerable_event.name", "operator": "equals", "value": "Move"},
+    }
+    await create_handler(confined, program.ledger.id, handler)
+    inside = {"name": "Move", "custom_data": {"from": program.settlement, "to": program.wallet}}
+    await post_event(confined, program.ledger.id, inside)
+    outside = {"name": "Move", "custom_data": {"from": program.other_settlement, "to": program.other_wallet}}
+    await refused(
+        confined.events.CreateLedgerableEvent(event_request(program.ledger.id, outside)),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "LEDGER_MISMATCH",
+    )
+    assert amounts(await get_account(program.admin, program.other_wallet)) == (1_000, 1_000, 1_000)
