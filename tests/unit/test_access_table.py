@@ -45,11 +45,20 @@ def resolve(message: Descriptor, path: str) -> FieldDescriptor:
 
 
 @pytest.mark.parametrize("method", sorted(rpcs()))
-def test_scope_paths_name_string_ids_and_rows_name_items_with_their_ledger(method: str) -> None:
+def test_scope_paths_name_string_ids_and_response_paths_objects_with_their_ledger(method: str) -> None:
     access, request = METHOD_ACCESS[method], rpcs()[method]
     for path, _kind in access.scope:
         assert resolve(request, path).type == FieldDescriptor.TYPE_STRING, path
         assert path.rsplit(".", 1)[-1].endswith(("id", "ids")), path
+    response_type = next(
+        service.methods_by_name[method.rpartition("/")[2]].output_type
+        for file in FILES
+        for service in file.DESCRIPTOR.services_by_name.values()
+        if f"/{service.full_name}/" in method
+    )
+    for path, _kind in access.made:
+        made = resolve(response_type, path)
+        assert made.message_type is not None and {"id", "ledger_id"} <= set(made.message_type.fields_by_name), path
     if access.rows is not None:
         response = next(
             service.methods_by_name[method.rpartition("/")[2]].output_type

@@ -23,6 +23,10 @@ class Access:
     # names none: the response's repeated field `rows` then keeps only the key's ledgers' items (a
     # page may come out shorter than asked; its next_page_token still continues after it).
     rows: str | None = None
+    # Paths in the response to the objects the call made (each with its `id` and `ledger_id`): a
+    # confined key's process remembers their ledger, so that the next call naming them (the capture
+    # of a hold just placed) asks the database nothing.
+    made: tuple[tuple[str, Kind], ...] = ()
 
 
 R, A, W = Role.READER, Role.AUTHORIZER, Role.WRITER
@@ -68,7 +72,9 @@ METHOD_ACCESS: dict[str, Access] = {
         W, (("ledger_account_category_id", CATEGORY), ("nested_ledger_account_category_id", CATEGORY))
     ),
     _L + "GetLedgerAccountStatement": Access(R, (("ledger_account_id", ACCOUNT),)),
-    _T + "CreateLedgerTransaction": Access(W, (("ledger_entries.ledger_account_id", ACCOUNT),)),
+    _T + "CreateLedgerTransaction": Access(
+        W, (("ledger_entries.ledger_account_id", ACCOUNT),), made=(("ledger_transaction", TRANSACTION),)
+    ),
     _T + "GetLedgerTransaction": Access(R, (("id", TRANSACTION),)),
     _T + "ListLedgerTransactions": Access(
         R, (("ledger_id", LEDGER), ("ledger_account_id", ACCOUNT)), rows="ledger_transactions"
@@ -84,16 +90,18 @@ METHOD_ACCESS: dict[str, Access] = {
     _T + "ListLedgerTransactionVersions": Access(R, (("ledger_transaction_id", TRANSACTION),)),
     _B + "GetBalances": Access(R, (("ledger_account_ids", ACCOUNT), ("ledger_account_category_id", CATEGORY))),
     _B + "WatchBalances": Access(R, (("ledger_account_ids", ACCOUNT),)),
-    _H + "PlaceHold": Access(A, HOLD_ACCOUNTS),
+    _H + "PlaceHold": Access(A, HOLD_ACCOUNTS, made=(("hold", HOLD),)),
     _H + "IncreaseHold": Access(A, (("hold_id", HOLD),)),
-    _H + "CaptureHold": Access(A, (("hold_id", HOLD),)),
+    _H + "CaptureHold": Access(A, (("hold_id", HOLD),), made=(("ledger_transaction", TRANSACTION),)),
     _H + "ReleaseHold": Access(A, (("hold_id", HOLD),)),
     _H + "GetHold": Access(R, (("id", HOLD),)),
     # A card adapter finds a hold by its external_id alone.
     _H + "ListHolds": Access(R, (("ledger_account_id", ACCOUNT),), rows="holds"),
     # A stream: each request is checked as it arrives.
-    _H + "PlaceHolds": Access(A, HOLD_ACCOUNTS),
-    _H + "PlaceHoldBatch": Access(A, tuple((f"requests.{path}", kind) for path, kind in HOLD_ACCOUNTS)),
+    _H + "PlaceHolds": Access(A, HOLD_ACCOUNTS, made=(("hold", HOLD),)),
+    _H + "PlaceHoldBatch": Access(
+        A, tuple((f"requests.{path}", kind) for path, kind in HOLD_ACCOUNTS), made=(("results.response.hold", HOLD),)
+    ),
     _M + "CreateLedgerAccountBalanceMonitor": Access(W, (("ledger_account_id", ACCOUNT),)),
     _M + "GetLedgerAccountBalanceMonitor": Access(R, (("id", MONITOR),)),
     _M + "ListLedgerAccountBalanceMonitors": Access(R, (("ledger_account_id", ACCOUNT),)),

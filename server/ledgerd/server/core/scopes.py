@@ -39,11 +39,19 @@ class LedgerScopes:
                 return kind, object_id
         return None
 
+    def remember(self, kind: Kind, object_id: uuid.UUID, ledger_id: uuid.UUID, organization_id: uuid.UUID) -> None:
+        """Records the ledger of an object a call just made (the interceptor reads it in the response)."""
+        self._make_room(1)
+        self._owners[(kind, object_id)] = (ledger_id, organization_id)
+
     async def _look_up(self, kind: Kind, ids: list[uuid.UUID]) -> None:
         found = await owners_of(self.pool, kind, ids)
-        if len(self._owners) + len(found) > limits.ledger_scope_ids_max:
+        self._make_room(len(found))
+        for object_id, owner in found.items():
+            self._owners[(kind, object_id)] = owner
+
+    def _make_room(self, count: int) -> None:
+        if len(self._owners) + count > limits.ledger_scope_ids_max:
             # Dicts keep insertion order: forget the older half.
             for key in list(self._owners)[: len(self._owners) // 2]:
                 del self._owners[key]
-        for object_id, owner in found.items():
-            self._owners[(kind, object_id)] = owner

@@ -36,6 +36,20 @@ def values_at(message: Message, path: str) -> Iterator[str]:
             yield item
 
 
+def messages_at(message: Message, path: str) -> Iterator[Any]:
+    """The messages at a dotted field path that are set (a oneof's other choice is not)."""
+    name, _, rest = path.partition(".")
+    if message.DESCRIPTOR.fields_by_name[name].is_repeated:
+        items = list(getattr(message, name))
+    else:
+        items = [getattr(message, name)] if message.HasField(name) else []
+    for item in items:
+        if rest:
+            yield from messages_at(item, rest)
+        else:
+            yield item
+
+
 def named_ids(access: Access, request: Message) -> list[tuple[Kind, uuid.UUID]]:
     """The well-formed ids the request names (a malformed one names nothing: the handler refuses it)."""
     named = []
@@ -75,23 +89,26 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
 
         async def around(behavior: Behavior, request: Any, context: Context) -> Any:
             api_key, allowed = await self._allowed(method, access, context)
-            if streaming_requests:
+            if streaming_requests and api_key.ledger_ids is not None:
                 checked = CheckedStream(self, method, allowed, api_key, request)
                 response = await behavior(checked.requests(), context)
                 checked.raise_refusal()
                 return response
             filtered = await self._in_scope(method, allowed, api_key, request, context)
             response = await behavior(request, context)
-            if filtered:
-                assert allowed.rows is not None and api_key.ledger_ids is not None
-                keep_ledgers(getattr(response, allowed.rows), api_key.ledger_ids)
+            if api_key.ledger_ids is not None:
+                self._remember_made(allowed, api_key, response)
+                if filtered:
+                    assert allowed.rows is not None
+                    keep_ledgers(getattr(response, allowed.rows), api_key.ledger_ids)
             return response
 
         async def around_stream(behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
             api_key, allowed = await self._allowed(method, access, context)
-            if streaming_requests:
+            if streaming_requests and api_key.ledger_ids is not None:
                 checked = CheckedStream(self, method, allowed, api_key, request)
                 async for response in behavior(checked.requests(), context):
+                    self._remember_made(allowed, api_key, response)
                     yield response
                 checked.raise_refusal()
                 return
@@ -100,6 +117,11 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
                 yield response
 
         return wrap(handler, around, around_stream)
+
+    def _remember_made(self, access: Access, api_key: ApiKey, response: Message) -> None:
+        for path, kind in access.made:
+            for made in messages_at(response, path):
+                self.scopes.remember(kind, uuid.UUID(made.id), uuid.UUID(made.ledger_id), api_key.organization_id)
 
     async def _allowed(self, method: str, access: Access | None, context: Context) -> tuple[ApiKey, Access]:
         api_key = current_api_key()
