@@ -33,7 +33,7 @@ from ledgerd.server.core.sweeper import run_sweeper
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
-from ledgerd.server.interceptors.authorization import AuthorizationInterceptor
+from ledgerd.server.interceptors.authorization import Authorizer
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.server.tls import TlsFiles, grpc_server_credentials
@@ -114,12 +114,11 @@ async def start_server(
     authenticator = Authenticator(pool)
     server = grpc.aio.server(
         # ErrorInterceptor encloses every layer that can raise, so that whatever they raise leaves as a
-        # status; the counter before it raises nothing. Authorization reads what authentication found.
+        # status; the counter before it raises nothing. Authentication runs authorization in the same layer.
         interceptors=[
             counter,
             ErrorInterceptor(),
-            AuthenticationInterceptor(authenticator),
-            AuthorizationInterceptor(LedgerScopes(pool)),
+            AuthenticationInterceptor(authenticator, Authorizer(LedgerScopes(pool))),
         ],
         options=[
             ("grpc.max_receive_message_length", message_bytes_max),

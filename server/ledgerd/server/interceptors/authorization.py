@@ -1,7 +1,8 @@
-"""Authorization, after authentication: the key's role must allow the method and, for a key
-confined to ledgers, the request must name its ledgers only (docs/security.md). The one place that
-decides; the table it reads is api/access.py. A refusal is PERMISSION_DENIED, before the handler runs,
-so it writes nothing; it is logged with the key id (never the key), not stored."""
+"""Authorization, run by the authentication interceptor once it knows the key (one wrapper on the
+call's path for both): the key's role must allow the method and, for a key confined to ledgers, the
+request must name its ledgers only (docs/security.md). The one place that decides; the table it
+reads is api/access.py. A refusal is PERMISSION_DENIED, before the handler runs, so it writes
+nothing; it is logged with the key id (never the key), not stored."""
 
 from __future__ import annotations
 
@@ -10,16 +11,14 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import grpc
 from google.protobuf.message import Message
 
 from ledgerd.server.api.access import METHOD_ACCESS, Access
 from ledgerd.server.core.api_keys import ApiKey
 from ledgerd.server.core.scopes import LedgerScopes
 from ledgerd.server.domain.errors import ErrorReason, PermissionDenied
-from ledgerd.server.interceptors.authentication import OPEN_SERVICES, current_api_key
 from ledgerd.server.interceptors.errors import abort
-from ledgerd.server.interceptors.wrapping import Behavior, Context, wrap
+from ledgerd.server.interceptors.wrapping import Behavior, Context
 from ledgerd.server.store.scopes import Kind
 
 log = logging.getLogger(__name__)
@@ -74,57 +73,23 @@ def ledger_of(item: Message) -> str:
     return str(getattr(item, field))
 
 
-class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
+class Authorizer:
+    """Decides every authenticated call; the authentication interceptor runs it (core of the one
+    place where calls are allowed or refused)."""
+
     def __init__(self, scopes: LedgerScopes) -> None:
         self.scopes = scopes
 
-    async def intercept_service(self, continuation: Any, handler_call_details: grpc.HandlerCallDetails) -> Any:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or method.startswith(OPEN_SERVICES):
-            return handler
+    def call_of(self, method: str, streaming_requests: bool) -> AuthorizedCall:
         # A method the table does not know is nobody's (tests/unit/test_access_table.py keeps it whole).
-        access = METHOD_ACCESS.get(method)
-        streaming_requests = handler.request_streaming
+        return AuthorizedCall(self, method, METHOD_ACCESS.get(method), streaming_requests)
 
-        async def around(behavior: Behavior, request: Any, context: Context) -> Any:
-            api_key, allowed = await self._allowed(method, access, context)
-            if streaming_requests and api_key.ledger_ids is not None:
-                checked = CheckedStream(self, method, allowed, api_key, request)
-                response = await behavior(checked.requests(), context)
-                checked.raise_refusal()
-                return response
-            filtered = await self._in_scope(method, allowed, api_key, request, context)
-            response = await behavior(request, context)
-            if api_key.ledger_ids is not None:
-                self._remember_made(allowed, api_key, response)
-                if filtered:
-                    assert allowed.rows is not None
-                    keep_ledgers(getattr(response, allowed.rows), api_key.ledger_ids)
-            return response
-
-        async def around_stream(behavior: Behavior, request: Any, context: Context) -> AsyncIterator[Any]:
-            api_key, allowed = await self._allowed(method, access, context)
-            if streaming_requests and api_key.ledger_ids is not None:
-                checked = CheckedStream(self, method, allowed, api_key, request)
-                async for response in behavior(checked.requests(), context):
-                    self._remember_made(allowed, api_key, response)
-                    yield response
-                checked.raise_refusal()
-                return
-            await self._in_scope(method, allowed, api_key, request, context)
-            async for response in behavior(request, context):
-                yield response
-
-        return wrap(handler, around, around_stream)
-
-    def _remember_made(self, access: Access, api_key: ApiKey, response: Message) -> None:
+    def remember_made(self, access: Access, api_key: ApiKey, response: Message) -> None:
         for path, kind in access.made:
             for made in messages_at(response, path):
                 self.scopes.remember(kind, uuid.UUID(made.id), uuid.UUID(made.ledger_id), api_key.organization_id)
 
-    async def _allowed(self, method: str, access: Access | None, context: Context) -> tuple[ApiKey, Access]:
-        api_key = current_api_key()
+    async def allowed(self, method: str, access: Access | None, api_key: ApiKey, context: Context) -> Access:
         if access is None or not api_key.role.may(access.role):
             needed = "nobody" if access is None else f"at least {access.role.value}"
             await self._refuse(
@@ -138,9 +103,9 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
                 ),
             )
         assert access is not None
-        return api_key, access
+        return access
 
-    async def _in_scope(self, method: str, access: Access, api_key: ApiKey, request: Message, context: Context) -> bool:
+    async def in_scope(self, method: str, access: Access, api_key: ApiKey, request: Message, context: Context) -> bool:
         """Refuses a call outside the key's ledgers; True when the response must be filtered."""
         if api_key.ledger_ids is None:
             return False
@@ -175,6 +140,56 @@ class AuthorizationInterceptor(grpc.aio.ServerInterceptor):
         await abort(context, refusal)
 
 
+class AuthorizedCall:
+    """One call of `method`, allowed or refused for the key that authenticated it."""
+
+    def __init__(self, authorizer: Authorizer, method: str, access: Access | None, streaming_requests: bool) -> None:
+        self.authorizer, self.method, self.access, self.streaming_requests = (
+            authorizer,
+            method,
+            access,
+            streaming_requests,
+        )
+
+    async def unary(self, api_key: ApiKey, behavior: Behavior, request: Any, context: Context) -> Any:
+        authorizer, method = self.authorizer, self.method
+        allowed = await authorizer.allowed(method, self.access, api_key, context)
+        if api_key.ledger_ids is None:
+            return await behavior(request, context)  # an unconfined key: nothing more to check
+        if self.streaming_requests:
+            checked = CheckedStream(authorizer, method, allowed, api_key, request)
+            response = await behavior(checked.requests(), context)
+            checked.raise_refusal()
+            return response
+        filtered = await authorizer.in_scope(method, allowed, api_key, request, context)
+        response = await behavior(request, context)
+        authorizer.remember_made(allowed, api_key, response)
+        if filtered:
+            assert allowed.rows is not None
+            keep_ledgers(getattr(response, allowed.rows), api_key.ledger_ids)
+        return response
+
+    async def streaming(
+        self, api_key: ApiKey, behavior: Behavior, request: Any, context: Context
+    ) -> AsyncIterator[Any]:
+        authorizer, method = self.authorizer, self.method
+        allowed = await authorizer.allowed(method, self.access, api_key, context)
+        if api_key.ledger_ids is None:
+            async for response in behavior(request, context):
+                yield response
+            return
+        if self.streaming_requests:
+            checked = CheckedStream(authorizer, method, allowed, api_key, request)
+            async for response in behavior(checked.requests(), context):
+                authorizer.remember_made(allowed, api_key, response)
+                yield response
+            checked.raise_refusal()
+            return
+        await authorizer.in_scope(method, allowed, api_key, request, context)
+        async for response in behavior(request, context):
+            yield response
+
+
 class CheckedStream:
     """A request stream checked message by message. A refused message is never handed over: the
     stream ends there for the handler (which answers what it already has, as when a client stops
@@ -182,7 +197,7 @@ class CheckedStream:
 
     def __init__(
         self,
-        authorizer: AuthorizationInterceptor,
+        authorizer: Authorizer,
         method: str,
         access: Access,
         api_key: ApiKey,
