@@ -152,6 +152,8 @@ async def test_a_confined_key_reaches_its_ledger_only(program: Program, key_of: 
     assert inside.decision == hold_pb2.HOLD_DECISION_APPROVED
     # The hold just placed is known to be of the key's ledger (the server remembered it from the answer).
     await confined.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=inside.hold.id, amount=40))
+    declined = await confined.holds.PlaceHold(place(program.wallet, program.settlement, 1_000_000))
+    assert declined.decision == hold_pb2.HOLD_DECISION_DECLINED
     await confined.ledgers.GetLedger(ledger_pb2.GetLedgerRequest(id=program.ledger.id))
     await create_transaction(confined, transfer(program.wallet, program.settlement, 1, status=POSTED))
 

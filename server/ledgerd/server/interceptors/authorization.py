@@ -87,7 +87,8 @@ class Authorizer:
     def remember_made(self, access: Access, api_key: ApiKey, response: Message) -> None:
         for path, kind in access.made:
             for made in messages_at(response, path):
-                self.scopes.remember(kind, uuid.UUID(made.id), uuid.UUID(made.ledger_id), api_key.organization_id)
+                if made.id and made.ledger_id:  # a declined hold, say, made nothing
+                    self.scopes.remember(kind, uuid.UUID(made.id), uuid.UUID(made.ledger_id), api_key.organization_id)
 
     async def allowed(self, method: str, access: Access | None, api_key: ApiKey, context: Context) -> Access:
         if access is None or not api_key.role.may(access.role):
