@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ledgerd.adapters import limits
 
@@ -20,6 +21,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--address", default=DEFAULT_ADDRESS, help=f"HTTP HOST:PORT (default {DEFAULT_ADDRESS})")
     parser.add_argument("--grpc-target", required=True, help="ledgerd's gRPC HOST:PORT")
     parser.add_argument("--api-key", required=True, help="the API key of the card program's organization")
+    parser.add_argument("--grpc-tls-ca", type=Path, help="PEM CA to trust for ledgerd's TLS (default: plaintext)")
+    parser.add_argument("--grpc-tls-cert", type=Path, help="PEM client certificate, for a ledgerd that asks (mTLS)")
+    parser.add_argument("--grpc-tls-key", type=Path, help="PEM private key of --grpc-tls-cert")
     parser.add_argument(
         "--settlement-account-id",
         required=True,

@@ -10,6 +10,7 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -117,6 +118,21 @@ def create_app(ledger: CardLedger, settings: Settings) -> web.Application:
     return app
 
 
+def ledgerd_client(arguments: argparse.Namespace) -> LedgerdClient:
+    """The gRPC client, with TLS when --grpc-tls-ca/-cert/-key name files (read once, at start)."""
+
+    def read(path: Path | None) -> bytes | None:
+        return None if path is None else path.read_bytes()
+
+    return LedgerdClient(
+        arguments.grpc_target,
+        arguments.api_key,
+        root_certificates=read(arguments.grpc_tls_ca),
+        certificate_chain=read(arguments.grpc_tls_cert),
+        private_key=read(arguments.grpc_tls_key),
+    )
+
+
 async def run(arguments: argparse.Namespace) -> int:
     """`ledgerd adapters serve`: serves until SIGINT or SIGTERM."""
     settings = Settings.from_environment(
@@ -132,7 +148,7 @@ async def run(arguments: argparse.Namespace) -> int:
     ):
         if not value:
             log.warning("%s is not set: that processor's calls are answered 401", name)
-    async with LedgerdClient(arguments.grpc_target, arguments.api_key) as client:
+    async with ledgerd_client(arguments) as client:
         try:
             ledger = await CardLedger.open(client, arguments.settlement_account_id)
         except grpc.aio.AioRpcError as error:

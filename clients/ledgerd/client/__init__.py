@@ -60,8 +60,25 @@ def authorized(stub: _Stub, api_key: str) -> _Stub:
 class LedgerdClient:
     """The services of one ledgerd server, called as one organization (its API key)."""
 
-    def __init__(self, target: str, api_key: str, *, options: Sequence[tuple[str, Any]] = ()) -> None:
-        self.channel = grpc.aio.insecure_channel(target, options=list(options))
+    def __init__(
+        self,
+        target: str,
+        api_key: str,
+        *,
+        options: Sequence[tuple[str, Any]] = (),
+        tls: bool = False,
+        root_certificates: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        private_key: bytes | None = None,
+    ) -> None:
+        """TLS when `tls` or any certificate is given (PEM bytes): `root_certificates` to trust
+        (default: the system's), and for a server that asks for client certificates (mTLS) the
+        client's `certificate_chain` and `private_key`. Plaintext otherwise."""
+        if tls or root_certificates or certificate_chain or private_key:
+            credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
+            self.channel = grpc.aio.secure_channel(target, credentials, options=list(options))
+        else:
+            self.channel = grpc.aio.insecure_channel(target, options=list(options))
         self.ledgers = authorized(ledger_pb2_grpc.LedgerServiceStub(self.channel), api_key)
         self.transactions = authorized(transaction_pb2_grpc.TransactionServiceStub(self.channel), api_key)
         self.balances = authorized(balance_pb2_grpc.BalanceServiceStub(self.channel), api_key)

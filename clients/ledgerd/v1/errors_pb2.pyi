@@ -57,6 +57,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_CATEGORY_TOO_LARGE: _ClassVar[ErrorReason]
     ERROR_REASON_LOCK_VERSION_OUT_OF_RANGE: _ClassVar[ErrorReason]
     ERROR_REASON_STATEMENT_TOO_LARGE: _ClassVar[ErrorReason]
+    ERROR_REASON_API_KEY_ROLE_FORBIDS_METHOD: _ClassVar[ErrorReason]
+    ERROR_REASON_LEDGER_OUTSIDE_API_KEY_SCOPE: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 ERROR_REASON_INVALID_ARGUMENT: ErrorReason
 ERROR_REASON_UNBALANCED_ENTRIES: ErrorReason
@@ -105,6 +107,8 @@ ERROR_REASON_CATEGORY_DEPTH_EXCEEDED: ErrorReason
 ERROR_REASON_CATEGORY_TOO_LARGE: ErrorReason
 ERROR_REASON_LOCK_VERSION_OUT_OF_RANGE: ErrorReason
 ERROR_REASON_STATEMENT_TOO_LARGE: ErrorReason
+ERROR_REASON_API_KEY_ROLE_FORBIDS_METHOD: ErrorReason
+ERROR_REASON_LEDGER_OUTSIDE_API_KEY_SCOPE: ErrorReason
 
 class ItemError(_message.Message):
     __slots__ = ("code", "reason", "message", "field_violations")

@@ -21,6 +21,7 @@ from ledgerd.server.api.hold_service import HoldService
 from ledgerd.server.api.ledger_service import LedgerService
 from ledgerd.server.api.monitor_service import BalanceMonitorService
 from ledgerd.server.api.transaction_service import TransactionService
+from ledgerd.server.core.api_keys import Authenticator
 from ledgerd.server.core.exclusive import run_exclusively
 from ledgerd.server.core.expirer import run_expirer
 from ledgerd.server.core.holds import HoldsUseCases
@@ -33,11 +34,13 @@ from ledgerd.server.http import metrics as metrics_routes
 from ledgerd.server.http.app import RunningHttp, build_http_app, start_http
 from ledgerd.server.interceptors.admission import AdmissionInterceptor
 from ledgerd.server.interceptors.authentication import AuthenticationInterceptor
+from ledgerd.server.interceptors.authorization import Authorizer
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.decoding import DecodingInterceptor
 from ledgerd.server.interceptors.errors import ErrorInterceptor
 from ledgerd.server.interceptors.metrics import MetricsInterceptor
 from ledgerd.server.interceptors.request_ids import RequestIds
+from ledgerd.server.tls import TlsFiles, grpc_server_credentials, server_ssl_context
 from ledgerd.server.tracing import Tracing
 from ledgerd.v1 import (
     audit_pb2,
@@ -80,8 +83,10 @@ class RunningServer:
     feed: BalanceFeed
     counter: CallCounter
     admission: AdmissionInterceptor
+    authenticator: Authenticator
     http: RunningHttp | None = None
     sampling: asyncio.Task[None] | None = None  # the pool gauges, while metrics are on
+    key_usage: asyncio.Task[None] | None = None  # the API keys' "last used", recorded each period
 
     @property
     def http_port(self) -> int | None:
@@ -115,6 +120,10 @@ class RunningServer:
             await asyncio.gather(self.server.stop(remaining), self.http.stop())
         else:
             await self.server.stop(remaining)
+        if self.key_usage is not None:
+            self.key_usage.cancel()
+            await asyncio.gather(self.key_usage, return_exceptions=True)
+            await self.authenticator.record_usage()  # the last period's, which no round wrote yet
 
 
 async def start_server(
@@ -125,13 +134,15 @@ async def start_server(
     http_address: str | None = None,
     http_routes: Iterable[web.AbstractRouteDef] = (),
     tracing: Tracing | None = None,
+    tls: TlsFiles | None = None,
 ) -> RunningServer:
     """Serves gRPC on `address` ("host:port"; port 0 picks a free one) until stopped; with
     `http_address`, HTTP too (/api, and `http_routes` beside it: build_http_app). With `background`,
     also takes part in the background rounds (the hold expirer, the idempotency key sweeper and the
     statistics keeper), which one process of all those on the database runs at a time
     (core/exclusive.py). With `tracing`, every call and every write batch is a span
-    (ledgerd.server.tracing)."""
+    (ledgerd.server.tracing). With `tls`, gRPC and HTTP are served over TLS (mTLS with a client CA;
+    server/tls.py), plaintext otherwise."""
     use_cases = UseCases.on(pool, tracer=None if tracing is None else tracing.tracer())
     counter = CallCounter()
     # Metrics are on with HTTP, where /metrics serves them (ledgerd.server.metrics).
@@ -152,7 +163,8 @@ async def start_server(
         admission,
         # Undecodable requests are refused before authentication: there is nothing to act on.
         DecodingInterceptor(),
-        AuthenticationInterceptor(use_cases.authenticator),
+        # Authentication runs authorization in the same layer (interceptors/authorization.py).
+        AuthenticationInterceptor(use_cases.authenticator, Authorizer(use_cases.scopes)),
     ]
     if tracing is not None:
         interceptors.insert(0, tracing.server_interceptor())
@@ -187,12 +199,17 @@ async def start_server(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_insecure_port(address)
+    port = server.add_secure_port(address, grpc_server_credentials(tls)) if tls else server.add_insecure_port(address)
     await server.start()
     http = None
     if http_address is not None:
         try:
-            http = await start_http(build_http_app(use_cases, http_routes), http_address, limits.shutdown_grace_seconds)
+            http = await start_http(
+                build_http_app(use_cases, http_routes),
+                http_address,
+                limits.shutdown_grace_seconds,
+                None if tls is None else server_ssl_context(tls.cert, tls.key, tls.client_ca),
+            )
         except BaseException:
             await server.stop(0)
             raise
@@ -201,8 +218,20 @@ async def start_server(
     holds = use_cases.holds
     rounds = asyncio.create_task(run_exclusively(pool, lambda: _background_rounds(holds, pool))) if background else None
     sampling = asyncio.create_task(metrics.sample_pool(pool)) if measured else None
+    key_usage = asyncio.create_task(use_cases.authenticator.run_usage_recorder())
     return RunningServer(
-        server, port, health_servicer, holds, rounds, use_cases.feed, counter, admission, http, sampling
+        server,
+        port,
+        health_servicer,
+        holds,
+        rounds,
+        use_cases.feed,
+        counter,
+        admission,
+        use_cases.authenticator,
+        http,
+        sampling,
+        key_usage,
     )
 
 

@@ -1,4 +1,4 @@
-"""The `ledgerd` command line: serve, migrate, keys create, verify, export, sync, adapters serve."""
+"""The `ledgerd` command line: serve, migrate, keys create/list/revoke, verify, export, sync, adapters serve."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -16,14 +18,18 @@ import ledgerd.adapters
 from ledgerd.server.core import api_keys
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
+from ledgerd.server.domain.errors import LedgerError
+from ledgerd.server.domain.roles import Role
 from ledgerd.server.export import command as export_command
 from ledgerd.server.logs import configure_logging
 from ledgerd.server.serving import serve_until_stopped
+from ledgerd.server.store import organizations as organizations_store
 from ledgerd.server.store.embedded import database_url
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import close_pool, create_pool
 from ledgerd.server.supervisor import run_workers
 from ledgerd.server.sync_command import add_sync_command
+from ledgerd.server.tls import tls_files
 from ledgerd.server.workers import WorkerSettings
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
@@ -44,17 +50,22 @@ async def _migrated_pool(url: str | None = None, **options: Any) -> asyncpg.Pool
 async def serve(arguments: argparse.Namespace) -> int:
     """Migrations and the first key once; then this process serves, or, with several workers, it
     supervises them, each serving with its own pool."""
+    try:
+        tls = tls_files(arguments.tls_cert, arguments.tls_key, arguments.tls_client_ca)
+    except ValueError as error:
+        print(f"ledgerd serve: {error}", file=sys.stderr)
+        return 2
     url = database_url()
     alone = arguments.workers == 1
     pool = await _migrated_pool(url, **({"max_size": arguments.pool_size} if alone else {"min_size": 1, "max_size": 1}))
     try:
         await _create_first_key(pool)
         if alone:
-            return await serve_until_stopped(pool, arguments.address, http_address=arguments.http_address)
+            return await serve_until_stopped(pool, arguments.address, http_address=arguments.http_address, tls=tls)
     finally:
         await close_pool(pool)
     return await run_workers(
-        WorkerSettings(url, arguments.address, arguments.pool_size, arguments.http_address), arguments.workers
+        WorkerSettings(url, arguments.address, arguments.pool_size, arguments.http_address, tls), arguments.workers
     )
 
 
@@ -79,11 +90,79 @@ async def migrate(arguments: argparse.Namespace) -> int:
 async def create_key(arguments: argparse.Namespace) -> int:
     pool = await _migrated_pool(min_size=1, max_size=1)
     try:
-        organization_id, key = await api_keys.create_api_key(pool, arguments.organization)
+        organization_id, key = await api_keys.create_api_key(
+            pool,
+            arguments.organization,
+            role=Role(arguments.role),
+            ledger_ids=arguments.ledger,
+            expires_in_seconds=arguments.expires_in,
+        )
+    except LedgerError as error:
+        print(f"ledgerd keys create: {error.message}", file=sys.stderr)
+        return 2
     finally:
         await pool.close()
-    print(f"organization {arguments.organization!r} ({organization_id}): new API key, shown once:")
+    confined = ", ".join(map(str, arguments.ledger)) if arguments.ledger else "every ledger"
+    print(
+        f"organization {arguments.organization!r} ({organization_id}): new {arguments.role} API key for "
+        f"{confined}, shown once:"
+    )
     print(key, flush=True)
+    return 0
+
+
+KEY_COLUMNS = ("id", "role", "ledgers", "created", "last used", "expires", "revoked")
+
+
+async def list_keys(arguments: argparse.Namespace) -> int:
+    """One line a key, never its secret (only its hash is stored anyway)."""
+    pool = await _migrated_pool(min_size=1, max_size=1)
+    try:
+        rows = await organizations_store.api_keys_of_organization(pool, arguments.organization)
+    finally:
+        await pool.close()
+    if rows is None:
+        print(f"ledgerd keys list: no organization {arguments.organization!r}", file=sys.stderr)
+        return 2
+    table = [KEY_COLUMNS] + [
+        (
+            str(row["id"]),
+            row["role"],
+            ",".join(map(str, row["ledger_ids"])) or "all",
+            _when(row["created_at"]),
+            _when(row["last_used_at"]),
+            _when(row["expires_at"]),
+            _when(row["revoked_at"]),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[column]) for line in table) for column in range(len(KEY_COLUMNS))]
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    return 0
+
+
+def _when(moment: Any) -> str:
+    return "-" if moment is None else moment.isoformat(timespec="seconds")
+
+
+async def revoke_key(arguments: argparse.Namespace) -> int:
+    pool = await _migrated_pool(min_size=1, max_size=1)
+    try:
+        revoked = await api_keys.revoke_api_key(pool, arguments.key_or_id)
+    except LedgerError as error:
+        print(f"ledgerd keys revoke: {error.message}", file=sys.stderr)
+        return 2
+    finally:
+        await pool.close()
+    if revoked is None:
+        print("ledgerd keys revoke: no such API key", file=sys.stderr)
+        return 2
+    key_id, revoked_at = revoked
+    print(
+        f"API key {key_id} revoked at {_when(revoked_at)}: refused by every server within "
+        f"{limits.api_key_cache_seconds:g} s"
+    )
     return 0
 
 
@@ -139,12 +218,43 @@ def parser() -> argparse.ArgumentParser:
         default=1,
         help=f"server processes on the one address, SO_REUSEPORT (default 1, at most {limits.workers_max})",
     )
+    serve_parser.add_argument("--tls-cert", type=Path, help="PEM certificate chain: serve TLS (else plaintext)")
+    serve_parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    serve_parser.add_argument(
+        "--tls-client-ca", type=Path, help="PEM CA: clients must present a certificate it signed (mTLS)"
+    )
     serve_parser.set_defaults(run=serve)
     commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=migrate)
     keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="create an API key (and the organization, if new)")
     create.add_argument("--organization", required=True, help="organization name")
+    create.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.ADMIN.value,
+        help="what the key may call (default admin)",
+    )
+    create.add_argument(
+        "--ledger",
+        type=uuid.UUID,
+        action="append",
+        default=[],
+        metavar="LEDGER_ID",
+        help="confine the key to this ledger (repeat for several; default every ledger)",
+    )
+    create.add_argument(
+        "--expires-in",
+        type=bounded(1, limits.api_key_expires_in_seconds_max, "api_key_expires_in_seconds_max"),
+        metavar="SECONDS",
+        help="the key stops working this long from now (default never)",
+    )
     create.set_defaults(run=create_key)
+    listing = keys.add_parser("list", help="list an organization's API keys (never the keys themselves)")
+    listing.add_argument("--organization", required=True, help="organization name")
+    listing.set_defaults(run=list_keys)
+    revoke = keys.add_parser("revoke", help="revoke an API key, named by itself or by its id")
+    revoke.add_argument("key_or_id", metavar="KEY_OR_ID")
+    revoke.set_defaults(run=revoke_key)
     commands.add_parser("verify", help="check every invariant on the database").set_defaults(run=verify_command)
     export = commands.add_parser("export", help="write one table of a ledger as CSV or Parquet (DATABASE_URL)")
     export_command.add_arguments(export)

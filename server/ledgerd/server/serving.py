@@ -5,15 +5,19 @@ each worker process with several."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import Callable
 
 import asyncpg
 
 from ledgerd.server.app import start_server
+from ledgerd.server.tls import PLAINTEXT_NOTICE, TlsFiles
 from ledgerd.server.tracing import tracing_from_environment
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+log = logging.getLogger("ledgerd")
 
 
 def host_of(address: str) -> str:
@@ -32,6 +36,7 @@ async def serve_until_stopped(
     name: str = "ledgerd",
     on_serving: Callable[[int], None] = lambda port: None,
     stopping: asyncio.Event | None = None,
+    tls: TlsFiles | None = None,
 ) -> int:
     """Prints "<name> serving on HOST:PORT" once serving (tests and scripts read the port there;
     with `http_address`, "<name> serving HTTP on HOST:PORT" comes just before it), calls
@@ -42,7 +47,11 @@ async def serve_until_stopped(
         loop.add_signal_handler(signal_number, stopping.set)
     tracing = tracing_from_environment()  # off unless OTEL_ variables ask (ledgerd.server.tracing)
     try:
-        running = await start_server(pool, address, http_address=http_address, tracing=tracing)
+        running = await start_server(pool, address, http_address=http_address, tracing=tracing, tls=tls)
+        if tls is None:
+            log.warning("%s: %s", name, PLAINTEXT_NOTICE)
+        else:
+            log.info("%s: serving %s", name, tls.describe())
         if http_address is not None:
             print(f"{name} {HTTP_SERVING}{host_of(http_address)}:{running.http_port}", flush=True)
         print(f"{name} serving on {host_of(address)}:{running.port}", flush=True)

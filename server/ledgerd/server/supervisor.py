@@ -60,7 +60,9 @@ async def run_workers(settings: WorkerSettings, count: int) -> int:
             os.environ[MULTIPROCESS_DIRECTORY] = stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="ledgerd-metrics-")
             )
-        supervisor = Supervisor(WorkerSettings(settings.database_url, address, settings.pool_size, http_address))
+        supervisor = Supervisor(
+            WorkerSettings(settings.database_url, address, settings.pool_size, http_address, settings.tls)
+        )
         return await supervisor.run(count)
 
 

@@ -21,6 +21,7 @@ import uvloop
 from ledgerd.server.logs import configure_logging
 from ledgerd.server.serving import serve_until_stopped
 from ledgerd.server.store.pool import APPLICATION_NAME, close_pool, create_pool
+from ledgerd.server.tls import TlsFiles
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class WorkerSettings:
     address: str  # with the concrete port, the same for every worker
     pool_size: int
     http_address: str | None = None  # likewise
+    tls: TlsFiles | None = None  # the same certificate files for every worker
 
 
 class WorkerFailedToStart(RuntimeError):
@@ -61,6 +63,7 @@ async def _serve(settings: WorkerSettings, parent: Connection) -> int:
             name=name,
             on_serving=lambda _port: parent.send(os.getpid()),
             stopping=stopping,
+            tls=settings.tls,
         )
     finally:
         await close_pool(pool)

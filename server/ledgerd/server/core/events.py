@@ -33,6 +33,8 @@ from ledgerd.server.domain.model import LedgerTransaction
 from ledgerd.server.store import events as store
 from ledgerd.server.store import idempotency as idempotency_store
 from ledgerd.server.store import ledgers as ledgers_store
+from ledgerd.server.store import scopes as scopes_store
+from ledgerd.server.store.scopes import Kind
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,10 @@ class EventsUseCases:
                 raise _variable_refused(handler, query.name, value, accounts)
             variables[query.name] = rules.account_fields(accounts[0])
         rendered = rules.render_transaction(handler, {**context, rules.VARIABLES_ROOT: variables}, request.metadata)
+        found_ids = {uuid.UUID(fields["id"]) for fields in variables.values()}
+        await self._require_handler_ledger(
+            organization_id, handler, {e.ledger_account_id for e in rendered.entries} - found_ids
+        )
         event_id = new_id()
         write = CreateLedgerableEvent(
             event=LedgerableEvent(
@@ -243,6 +249,24 @@ class EventsUseCases:
                 {"ledger_event_handler_ids": ids},
             )
         return await self._compiled_handler(organization_id, matched[0])
+
+    async def _require_handler_ledger(
+        self, organization_id: uuid.UUID, handler: CompiledHandler, account_ids: set[uuid.UUID]
+    ) -> None:
+        """An entry's account written in the template or rendered from the event's data must be of
+        the handler's ledger, like those its variables find (which look only there): else an event
+        of one ledger would write to another, past a key confined to the first (docs/security.md)."""
+        if not account_ids:
+            return
+        owners = await scopes_store.owners_of(self.pool, Kind.ACCOUNT, sorted(account_ids))
+        for account_id, (ledger_id, owner) in owners.items():
+            # Another organization's account is left to the write, which answers it NOT_FOUND.
+            if owner == organization_id and ledger_id != handler.ledger_id:
+                raise FailedPrecondition(
+                    ErrorReason.LEDGER_MISMATCH,
+                    f"ledger account {account_id} is not of the handler's ledger {handler.ledger_id}",
+                    {"ledger_event_handler_id": str(handler.id), "ledger_account_id": str(account_id)},
+                )
 
     async def _compiled_handler(self, organization_id: uuid.UUID, handler_id: uuid.UUID) -> CompiledHandler:
         compiled = self._compiled.get(handler_id)

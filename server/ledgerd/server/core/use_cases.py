@@ -19,6 +19,7 @@ from ledgerd.server.core.history import HistoryUseCases
 from ledgerd.server.core.holds import HoldsUseCases
 from ledgerd.server.core.ledgers import LedgersUseCases
 from ledgerd.server.core.monitors import MonitorsUseCases
+from ledgerd.server.core.scopes import LedgerScopes
 from ledgerd.server.core.transaction_feed import TransactionFeedUseCases
 from ledgerd.server.core.transactions import TransactionsUseCases
 from ledgerd.server.core.watching import BalanceFeed, WatchingUseCases
@@ -40,6 +41,8 @@ class UseCases:
     feed: BalanceFeed
     watching: WatchingUseCases
     audit: AuditUseCases
+    # Which ledger each id belongs to, for the keys confined to some ledgers (gRPC's and HTTP's).
+    scopes: LedgerScopes
 
     @classmethod
     def on(cls, pool: asyncpg.Pool, *, tracer: trace.Tracer | None = None) -> UseCases:
@@ -64,4 +67,5 @@ class UseCases:
             feed=feed,
             watching=WatchingUseCases(pool, ledgers, feed),
             audit=AuditUseCases(pool),
+            scopes=LedgerScopes(pool),
         )

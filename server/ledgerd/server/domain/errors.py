@@ -60,6 +60,8 @@ class ErrorReason(enum.Enum):
     CATEGORY_TOO_LARGE = "ERROR_REASON_CATEGORY_TOO_LARGE"
     LOCK_VERSION_OUT_OF_RANGE = "ERROR_REASON_LOCK_VERSION_OUT_OF_RANGE"
     STATEMENT_TOO_LARGE = "ERROR_REASON_STATEMENT_TOO_LARGE"
+    API_KEY_ROLE_FORBIDS_METHOD = "ERROR_REASON_API_KEY_ROLE_FORBIDS_METHOD"
+    LEDGER_OUTSIDE_API_KEY_SCOPE = "ERROR_REASON_LEDGER_OUTSIDE_API_KEY_SCOPE"
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ class AlreadyExists(LedgerError):
 class Unauthenticated(LedgerError):
     def __init__(self, message: str) -> None:
         super().__init__(ErrorReason.UNAUTHENTICATED, message)
+
+
+class PermissionDenied(LedgerError):
+    """The key is genuine but its role or its ledgers do not cover the call (docs/security.md)."""
 
 
 class Unavailable(LedgerError):

@@ -148,3 +148,13 @@ export_rows_per_row_group = 100_000
 
 # GET /metrics: how often each process samples its pool's connections.
 metrics_pool_sample_interval_seconds = 1.0
+# API keys (docs/security.md). A verified key is trusted this long without asking the database again:
+# the bound on how long a revoked key still works on a running server (the promise is 5 s), and the
+# period at which a process writes the keys' "last used" times.
+api_key_cache_seconds = 4.0
+api_key_cache_entries_max = 10_000
+ledgers_per_api_key_max = 100
+api_key_expires_in_seconds_max = 10 * 365 * 24 * 3600
+# Which ledger an object belongs to never changes, so a key confined to ledgers checks each id once
+# per process; this many ids are remembered (the oldest half is forgotten when full).
+ledger_scope_ids_max = 200_000

@@ -14,6 +14,7 @@ from ledgerd.server.http.errors import errors_middleware
 from ledgerd.server.http.openapi import openapi_document
 from ledgerd.server.http.operations import Bridge, route_of
 from ledgerd.server.http.routes import OPERATIONS
+from ledgerd.server.interceptors.authorization import Authorizer
 
 OPENAPI_PATH = "/openapi.json"
 
@@ -22,7 +23,8 @@ def api_app(use_cases: UseCases) -> web.Application:
     authentication = BasicAuthentication(use_cases.authenticator, use_cases.pool)
     app = web.Application(middlewares=[errors_middleware, authentication.middleware])
     bridge = Bridge.of(use_cases)
-    app.add_routes([route_of(operation, bridge) for operation in OPERATIONS])
+    authorizer = Authorizer(use_cases.scopes)
+    app.add_routes([route_of(operation, bridge, authorizer) for operation in OPERATIONS])
     document = json.dumps(openapi_document(OPERATIONS)).encode()
 
     async def openapi(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ processes of `serve --workers N` share one HTTP port too."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -45,12 +46,15 @@ class RunningHttp:
         await self.runner.cleanup()
 
 
-async def start_http(app: web.Application, address: str, grace_seconds: float) -> RunningHttp:
-    """Serves `app` on `address` ("host:port"; port 0 picks a free one)."""
+async def start_http(
+    app: web.Application, address: str, grace_seconds: float, ssl_context: ssl.SSLContext | None = None
+) -> RunningHttp:
+    """Serves `app` on `address` ("host:port"; port 0 picks a free one), over TLS with `ssl_context`
+    (server/tls.py: the same certificate files as gRPC's)."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=grace_seconds, handle_signals=False)
     await runner.setup()
     host, port = split_address(address)
-    site = web.TCPSite(runner, host, port, reuse_port=True)
+    site = web.TCPSite(runner, host, port, reuse_port=True, ssl_context=ssl_context)
     try:
         await site.start()
     except BaseException:

@@ -10,7 +10,8 @@ import uuid
 
 from aiohttp import BasicAuth, hdrs, web
 
-from ledgerd.server.core.api_keys import ApiKey, Authenticator, key_cache_entries_max
+from ledgerd.server.core.api_keys import ApiKey, Authenticator
+from ledgerd.server.domain import limits
 from ledgerd.server.domain.errors import Unauthenticated
 from ledgerd.server.http.errors import Handler, error_response
 from ledgerd.server.store import organizations as store
@@ -54,7 +55,7 @@ class BasicAuthentication:
 
     async def _name(self, organization_id: uuid.UUID) -> str | None:
         if organization_id not in self._names:
-            if len(self._names) >= key_cache_entries_max:
+            if len(self._names) >= limits.api_key_cache_entries_max:
                 self._names.clear()
             self._names[organization_id] = await store.organization_name(self.pool, organization_id)
         return self._names[organization_id]

@@ -32,6 +32,7 @@ from ledgerd.server.domain.errors import FieldViolation, InvalidArgument
 from ledgerd.server.http.auth import api_key
 from ledgerd.server.http.wire import fill, to_json
 from ledgerd.server.interceptors.authentication import act_as
+from ledgerd.server.interceptors.authorization import Authorizer
 from ledgerd.v1 import event_pb2, ledger_pb2, monitor_pb2, transaction_pb2
 
 JsonObject = dict[str, Any]
@@ -207,15 +208,20 @@ def request_message(request_type: type[Message], data: JsonObject) -> Message:
         raise InvalidArgument([FieldViolation("body", f"cannot be represented: {error}")]) from None
 
 
-def route_of(operation: Operation, bridge: Bridge) -> web.RouteDef:
-    call = getattr(getattr(bridge, operation.service), operation.rpc)
+def route_of(operation: Operation, bridge: Bridge, authorizer: Authorizer) -> web.RouteDef:
+    servicer = getattr(bridge, operation.service)
+    call = getattr(servicer, operation.rpc)
     request_type, answer_field = operation.request_type, operation.answer
+    # The key's role and ledgers are checked as for the gRPC method the operation calls: one table
+    # (api/access.py), one check (interceptors/authorization.py).
+    authorized = authorizer.call_of(f"/{SERVICES[operation.service].full_name}/{operation.rpc}", False)
 
     async def handle(request: web.Request) -> web.Response:
         message = await request_of(operation, request_type, request)
+        key = api_key(request)
         # The audit trail's method: the route as the OpenAPI document names it.
-        act_as(api_key(request), f"{operation.method} /api{operation.path}")
-        response = await call(message, None)
+        act_as(key, f"{operation.method} /api{operation.path}")
+        response = await authorized.unary(key, lambda message, _context: call(message, None), message, None)
         answer = getattr(response, answer_field)
         if not operation.listing:
             return json_response(operation.shape(to_json(answer)), operation.status)
