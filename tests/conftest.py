@@ -63,6 +63,19 @@ async def admin(url: str, statement: str) -> None:
         await connection.close()
 
 
+@pytest.fixture
+async def own_server(own_database_url: str) -> AsyncIterator[tuple[RunningServer, asyncpg.Pool]]:
+    """A server of its own on a fresh database, without the background rounds, and its pool: for a
+    test that must see every row and every connection of its server alone."""
+    pool = await create_pool(own_database_url, min_size=2, max_size=8)
+    async with pool.acquire() as connection:
+        await apply_migrations(connection)
+    server = await start_server(pool, "127.0.0.1:0", background=False)
+    yield server, pool
+    await server.stop(0)
+    await pool.close()
+
+
 @pytest.fixture(scope="session")
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_url, min_size=4, max_size=20)

@@ -8,18 +8,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import asyncpg
 import grpc
-import pytest
 from google.rpc import error_details_pb2, status_pb2
 
 from ledgerd.client import LedgerdClient, error_details
-from ledgerd.server.app import RunningServer, start_server
+from ledgerd.server.app import RunningServer
 from ledgerd.server.core.api_keys import create_api_key
-from ledgerd.server.store.migrate import apply_migrations
-from ledgerd.server.store.pool import create_pool
 from ledgerd.v1 import balance_pb2, ledger_pb2
 
 from .ledger_helpers import DEBIT_NORMAL, POSTED, create_account, create_ledger, create_transaction, transfer
@@ -29,17 +25,6 @@ from .ledger_helpers import DEBIT_NORMAL, POSTED, create_account, create_ledger,
 KILL_ROUNDS_MAX = 60
 CALLS_PER_WAVE = 24
 UNAVAILABLE_WANTED = 10
-
-
-@pytest.fixture
-async def own_server(own_database_url: str) -> AsyncIterator[tuple[RunningServer, asyncpg.Pool]]:
-    pool = await create_pool(own_database_url, min_size=4, max_size=8)
-    async with pool.acquire() as connection:
-        await apply_migrations(connection)
-    server = await start_server(pool, "127.0.0.1:0", background=False)
-    yield server, pool
-    await server.stop(0)
-    await pool.close()
 
 
 def retry_info(error: grpc.aio.AioRpcError) -> error_details_pb2.RetryInfo | None:

@@ -17,13 +17,12 @@ import asyncio
 import math
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
 import grpc
-import pytest
 from google.protobuf import descriptor, message_factory, struct_pb2, timestamp_pb2
 from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -31,11 +30,9 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from ledgerd.client import LedgerdClient
-from ledgerd.server.app import RunningServer, start_server
+from ledgerd.server.app import RunningServer
 from ledgerd.server.core.api_keys import create_api_key
 from ledgerd.server.domain import limits
-from ledgerd.server.store.migrate import apply_migrations
-from ledgerd.server.store.pool import create_pool
 from ledgerd.v1 import balance_pb2, event_pb2, hold_pb2, ledger_pb2, monitor_pb2, transaction_pb2
 
 from .world_helpers import World
@@ -411,17 +408,6 @@ def requests(pools: Pools) -> st.SearchStrategy[tuple[descriptor.MethodDescripto
 # --- the server, the calls and what they change --------------------------------------------------
 
 
-@pytest.fixture
-async def fuzzed_server(own_database_url: str) -> AsyncIterator[tuple[RunningServer, asyncpg.Pool]]:
-    pool = await create_pool(own_database_url, min_size=2, max_size=8)
-    async with pool.acquire() as connection:
-        await apply_migrations(connection)
-    server = await start_server(pool, "127.0.0.1:0", background=False)
-    yield server, pool
-    await server.stop(0)
-    await pool.close()
-
-
 # Bookkeeping of the watch feed, not data: a WatchBalances stream adds its connection's row while it
 # runs and removes it when it ends, whatever it was answered (migration 0006).
 NOT_DATA = ("ledgerd_balance_listeners",)
@@ -550,9 +536,9 @@ def fuzz(target: str, key: str, pools: Pools, digests: Callable[[], dict[str, tu
 
 
 async def test_thousands_of_generated_hostile_requests_never_get_internal_and_refusals_write_nothing(
-    fuzzed_server: tuple[RunningServer, asyncpg.Pool],
+    own_server: tuple[RunningServer, asyncpg.Pool],
 ) -> None:
-    server, pool = fuzzed_server
+    server, pool = own_server
     target = f"127.0.0.1:{server.port}"
     _, key = await create_api_key(pool, f"fuzzed-{uuid.uuid4()}")
     _, foreign_key = await create_api_key(pool, f"foreign-{uuid.uuid4()}")
