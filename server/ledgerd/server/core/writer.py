@@ -100,13 +100,13 @@ class Journal:
 
     def touched(self, ws: WriteSet) -> list[uuid.UUID]:
         """The ids of what the write being decided creates or changes (its audit event's)."""
-        rows = (ws.new_transactions, ws.changed_transactions, ws.holds, ws.monitors)
+        rows = {id(ws.new_transactions), id(ws.changed_transactions), id(ws.holds), id(ws.monitors)}
         ids = []
         for container, key, old in self._undo:
             if old is _APPENDED:
                 if container is ws.ledgerable_events:
                     ids.append(key.id)
-            elif any(container is r for r in rows):
+            elif id(container) in rows:
                 ids.append(key)
         return ids
 
@@ -567,8 +567,9 @@ def _decide(
             state.journal.undo()
             outcomes.append(error)
             continue
-        if callers is not None:
-            event = audit.event_of(callers[index], state.organization_id, state.journal.touched(ws), state.now)
+        caller = callers[index] if callers is not None else None
+        if caller is not None:  # a write no call made (the expirer's) has no audit event
+            event = audit.event_of(caller, state.organization_id, state.journal.touched(ws), state.now)
             if event is not None:
                 ws.audit_events.append(event)
         state.journal.forget()
