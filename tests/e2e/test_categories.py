@@ -566,7 +566,10 @@ async def test_verify_finds_a_closure_that_drifted_from_the_memberships(
         )
         # A second path to the wallet, written behind the server's back: a diamond.
         await connection.execute(
-            "INSERT INTO ledger_account_category_accounts VALUES ($1, $2, now())", uuid.UUID(other), uuid.UUID(wallet)
+            "INSERT INTO ledger_account_category_accounts VALUES ($1, $2, now(), $3)",
+            uuid.UUID(other),
+            uuid.UUID(wallet),
+            uuid.UUID(ledger.id),
         )
         try:
             found = {check: rows for check, rows in (await verify(pool)).items() if rows}
@@ -574,7 +577,9 @@ async def test_verify_finds_a_closure_that_drifted_from_the_memberships(
             await connection.execute(
                 "DELETE FROM ledger_account_category_accounts WHERE ledger_account_category_id = $1", uuid.UUID(other)
             )
-            await connection.execute("INSERT INTO ledger_account_category_closure VALUES ($1, $2)", *closure_row)
+            await connection.execute(
+                "INSERT INTO ledger_account_category_closure VALUES ($1, $2, $3)", *closure_row, uuid.UUID(ledger.id)
+            )
     assert set(found) == {
         "category closures equal the recomputation from the direct memberships",
         "a category's stored ledger_account_count is the size of its closure",

@@ -163,9 +163,10 @@ async def test_a_change_committed_late_by_an_older_transaction_is_sent_before_th
         )
         await connection.execute(
             """INSERT INTO ledger_transaction_versions (ledger_transaction_id, version, description, status,
-                   external_id, effective_at, posted_at, metadata, ledger_entries, created_at)
+                   external_id, effective_at, posted_at, metadata, ledger_entries, created_at, ledger_id)
                SELECT ledger_transaction_id, 1, 'late', status, external_id, effective_at, posted_at, metadata,
-                   ledger_entries, now() FROM ledger_transaction_versions WHERE ledger_transaction_id = $1""",
+                   ledger_entries, now(), ledger_id
+               FROM ledger_transaction_versions WHERE ledger_transaction_id = $1""",
             uuid.UUID(early.id),
         )
         await late.commit()

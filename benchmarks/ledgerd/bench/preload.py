@@ -50,17 +50,17 @@ TRANSACTION_COLUMNS = (
 )  # fmt: skip
 ENTRY_COLUMNS = (
     "id", "ledger_transaction_id", "ledger_account_id", "direction", "amount", "ledger_account_lock_version",
-    "metadata", "created_at",
+    "metadata", "created_at", "ledger_id",
 )  # fmt: skip
 ACCOUNT_VERSION_COLUMNS = (
     "ledger_account_id", "lock_version", "ledger_transaction_id", "posted_credits", "posted_debits",
-    "pending_credits", "pending_debits", "created_at",
+    "pending_credits", "pending_debits", "created_at", "ledger_id",
 )  # fmt: skip
-AUDIT_EVENT_COLUMNS = ("id", "organization_id", "method", "resource_ids", "created_at")
+AUDIT_EVENT_COLUMNS = ("id", "organization_id", "method", "resource_ids", "created_at", "ledger_id")
 AUDIT_METHOD = "ledgerd-bench --preload-entries"
 TRANSACTION_VERSION_COLUMNS = (
     "ledger_transaction_id", "version", "description", "status", "effective_at", "posted_at", "metadata",
-    "ledger_entries", "created_at",
+    "ledger_entries", "created_at", "ledger_id",
 )  # fmt: skip
 DESCRIPTION = "History"
 EMPTY_JSON = "{}"
@@ -126,7 +126,14 @@ class History:
             for index in range(start, min(transfers, start + transfers_per_chunk)):
                 self.transfer(chunk, first + index * history_spacing)
             chunk.audit_events.append(
-                (str(uuid.uuid4()), self.organization_id, AUDIT_METHOD, [t[0] for t in chunk.transactions], ending)
+                (
+                    str(uuid.uuid4()),
+                    self.organization_id,
+                    AUDIT_METHOD,
+                    [t[0] for t in chunk.transactions],
+                    ending,
+                    self.ledger_id,
+                )
             )
             yield chunk
 
@@ -141,7 +148,7 @@ class History:
             (transaction, self.ledger_id, DESCRIPTION, "posted", at, at, EMPTY_JSON, FINGERPRINT, at, at)
         )
         chunk.transaction_versions.append(
-            (transaction, 0, DESCRIPTION, "posted", at, at, EMPTY_JSON, f"[{', '.join(rendered)}]", at)
+            (transaction, 0, DESCRIPTION, "posted", at, at, EMPTY_JSON, f"[{', '.join(rendered)}]", at, self.ledger_id)
         )
 
     def entry(
@@ -154,10 +161,12 @@ class History:
             account.posted_debits += amount
         else:
             account.posted_credits += amount
-        chunk.entries.append((entry, transaction, account.id, direction, amount, account.lock_version, EMPTY_JSON, at))
+        chunk.entries.append(
+            (entry, transaction, account.id, direction, amount, account.lock_version, EMPTY_JSON, at, self.ledger_id)
+        )
         chunk.account_versions.append(
             (account.id, account.lock_version, transaction, account.posted_credits, account.posted_debits,
-             account.pending_credits, account.pending_debits, at)
+             account.pending_credits, account.pending_debits, at, self.ledger_id)
         )  # fmt: skip
         return ENTRY_JSON.format(
             id=entry, account=account.id, direction=direction, amount=amount, version=account.lock_version,

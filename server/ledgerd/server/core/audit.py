@@ -20,21 +20,29 @@ from ledgerd.server.store import audit as store
 
 
 def event_of(
-    caller: Caller | None, organization_id: uuid.UUID, resource_ids: Iterable[uuid.UUID], now: datetime
+    caller: Caller | None,
+    organization_id: uuid.UUID,
+    ledger_id: uuid.UUID,
+    resource_ids: Iterable[uuid.UUID],
+    now: datetime,
 ) -> AuditEvent | None:
     """The event of a change by `caller`; None for a change no call made (the background rounds:
     a hold's expiry is recorded on the hold itself) or one that touched nothing."""
     ids = tuple(dict.fromkeys(resource_ids))
     if caller is None or not ids:
         return None
-    return AuditEvent(new_id(), organization_id, caller.api_key_id, caller.method, ids, now)
+    return AuditEvent(new_id(), organization_id, caller.api_key_id, caller.method, ids, now, ledger_id)
 
 
 async def record(
-    connection: asyncpg.Connection, organization_id: uuid.UUID, resource_ids: Iterable[uuid.UUID], now: datetime
+    connection: asyncpg.Connection,
+    organization_id: uuid.UUID,
+    ledger_id: uuid.UUID,
+    resource_ids: Iterable[uuid.UUID],
+    now: datetime,
 ) -> None:
-    """Records the current call's change, inside the caller's database transaction."""
-    event = event_of(current_caller(), organization_id, resource_ids, now)
+    """Records the current call's change of ledger `ledger_id`, inside the caller's database transaction."""
+    event = event_of(current_caller(), organization_id, ledger_id, resource_ids, now)
     if event is not None:
         await store.insert(connection, [event])
 

@@ -88,7 +88,7 @@ async def _nest(connection: asyncpg.Connection, parent: Category, child: Categor
         child_account_count=child_count,
     )
     check_nesting(parent.id, child.id, facts)
-    await store.add_nested(connection, parent.id, parent_ancestors, child.id, child_descendants, now)
+    await store.add_nested(connection, parent.ledger_id, parent.id, parent_ancestors, child.id, child_descendants, now)
     await store.touch(connection, _upward(parent.id, parent_ancestors), child_count, now)
 
 
@@ -215,7 +215,7 @@ async def add_account(
         account_counts=await store.account_counts(connection, ancestors),
     )
     check_account_addition(category.id, account_id, facts)
-    await store.add_account(connection, category.id, ancestors, account_id, now)
+    await store.add_account(connection, category.ledger_id, category.id, ancestors, account_id, now)
     await store.touch(connection, _upward(category.id, ancestors), 1, now)
 
 

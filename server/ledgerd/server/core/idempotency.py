@@ -14,6 +14,7 @@ import asyncpg
 from ledgerd.server.core import audit
 from ledgerd.server.core.clock import utcnow
 from ledgerd.server.domain.errors import AlreadyExists, ErrorReason, invariant
+from ledgerd.server.domain.model import Ledger
 from ledgerd.server.store import idempotency as store
 
 T = TypeVar("T")
@@ -43,6 +44,15 @@ def replay_or_refuse(stored: tuple[bytes, bytes], idempotency: Idempotency[Any])
     return Replay(response)
 
 
+def _ledger_of(result: object) -> uuid.UUID:
+    """The ledger a change's result belongs to (a ledger is its own): what its idempotency key and
+    audit event are filed under (docs/scaling.md)."""
+    ledger_id = result.id if isinstance(result, Ledger) else getattr(result, "ledger_id", None)
+    invariant(isinstance(ledger_id, uuid.UUID), f"a {type(result).__name__} names no ledger")
+    assert isinstance(ledger_id, uuid.UUID)
+    return ledger_id
+
+
 class _Raced(Exception):
     """Another request with the same key committed first."""
 
@@ -67,10 +77,12 @@ async def run_idempotent(
             async with connection.transaction():
                 result = await action(connection)
                 ids = touched(result) if touched is not None else (getattr(result, "id"),)  # noqa: B009
-                await audit.record(connection, organization_id, ids, utcnow())
+                ledger_id = _ledger_of(result)
+                await audit.record(connection, organization_id, ledger_id, ids, utcnow())
                 if idempotency is not None and not await store.insert(
                     connection,
                     organization_id,
+                    ledger_id,
                     idempotency.key,
                     idempotency.fingerprint,
                     idempotency.encode(result),

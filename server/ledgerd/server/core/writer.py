@@ -110,6 +110,24 @@ class Journal:
                 ids.append(key)
         return ids
 
+    def ledgers(self, ws: WriteSet, accounts: dict[uuid.UUID, LedgerAccount]) -> frozenset[uuid.UUID]:
+        """The ledgers of what the write being decided creates or changes: one, for any write that
+        changes something (a write never spans ledgers)."""
+        found: list[uuid.UUID] = []
+        for container, key, old in self._undo:
+            if old is _APPENDED:
+                if container is ws.ledgerable_events:
+                    found.append(key.ledger_id)
+                elif container is ws.account_versions:
+                    found.append(key[0].ledger_id)
+            elif container is ws.new_transactions:
+                found.append(container[key][0].ledger_id)
+            elif container is ws.changed_transactions or container is ws.holds:
+                found.append(container[key].ledger_id)
+            elif container is ws.monitors:
+                found.append(accounts[container[key].ledger_account_id].ledger_id)
+        return frozenset(found)
+
     def forget(self) -> None:
         """The write was accepted: nothing of it is undone any more."""
         self._undo.clear()
@@ -567,9 +585,10 @@ def _decide(
             state.journal.undo()
             outcomes.append(error)
             continue
+        ledger_id = _ledger_of(write, state)
         caller = callers[index] if callers is not None else None
-        if caller is not None:  # a write no call made (the expirer's) has no audit event
-            event = audit.event_of(caller, state.organization_id, state.journal.touched(ws), state.now)
+        if caller is not None and ledger_id is not None:  # a write no call made (the expirer's) has no audit event
+            event = audit.event_of(caller, state.organization_id, ledger_id, state.journal.touched(ws), state.now)
             if event is not None:
                 ws.audit_events.append(event)
         state.journal.forget()
@@ -579,11 +598,23 @@ def _decide(
             shown = _transaction_of(result)
             if shown is not None:
                 state.guard(e.ledger_account_id for e in shown.ledger_entries if e.id in state.write_set.new_entries)
+            invariant(ledger_id is not None, "a write with an idempotency key names no ledger")
+            assert ledger_id is not None
             state.write_set.idempotency_keys.append(
-                (write.idempotency.key, write.idempotency.fingerprint, write.idempotency.encode(result))
+                (ledger_id, write.idempotency.key, write.idempotency.fingerprint, write.idempotency.encode(result))
             )
         outcomes.append(result)
     return outcomes
+
+
+def _ledger_of(write: Write, state: BatchState) -> uuid.UUID | None:
+    """The ledger the write belongs to (its audit event's and its idempotency key's): that of what it
+    changed, or, for one that changed nothing (a declined hold), of the accounts it read."""
+    ledgers = state.journal.ledgers(state.write_set, state.accounts)
+    if not ledgers:
+        ledgers = frozenset(state.accounts[a].ledger_id for a in write.account_ids(state) if a in state.accounts)
+    invariant(len(ledgers) <= 1, "a write spans more than one ledger")
+    return next(iter(ledgers), None)
 
 
 async def _write(connection: asyncpg.Connection, state: BatchState, outcomes: list[Outcome]) -> list[Outcome]:

@@ -15,3 +15,6 @@ class AuditEvent:
     method: str  # the full gRPC method name, or the HTTP method and path
     resource_ids: tuple[uuid.UUID, ...]  # what the call created or changed
     created_at: datetime
+    # The ledger of what it changed (every row names its ledger: docs/scaling.md); None for an
+    # event recorded before events named their ledger (migration 0014).
+    ledger_id: uuid.UUID | None

@@ -21,6 +21,7 @@ def row(event: AuditEvent) -> tuple[Any, ...]:
         event.method,
         list(event.resource_ids),
         event.created_at,
+        event.ledger_id,
     )
 
 
@@ -50,7 +51,13 @@ async def list_events(
     )
     return [
         AuditEvent(
-            r["id"], r["organization_id"], r["api_key_id"], r["method"], tuple(r["resource_ids"]), r["created_at"]
+            r["id"],
+            r["organization_id"],
+            r["api_key_id"],
+            r["method"],
+            tuple(r["resource_ids"]),
+            r["created_at"],
+            r["ledger_id"],
         )
         for r in records
     ]

@@ -10,6 +10,7 @@ batches' deltas, and its real base comes back so answers can be settled against 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +42,8 @@ class WriteSet:
     new_entries: dict[uuid.UUID, LedgerEntry] = field(default_factory=dict)
     # (account after, transaction that moved it there), in application order.
     account_versions: list[tuple[LedgerAccount, uuid.UUID]] = field(default_factory=list)
-    idempotency_keys: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    # (ledger id, key, request fingerprint, response)
+    idempotency_keys: list[tuple[uuid.UUID, str, bytes, bytes]] = field(default_factory=list)
     # The last state of every hold placed or changed, by id.
     holds: dict[uuid.UUID, Hold] = field(default_factory=dict)
     # Balance monitors created or flipped (last state, by id), and the alerts of the flips.
@@ -179,99 +181,169 @@ class Base:
     totals: BalanceTotals
 
 
+# The arguments of one ledgerd_write_batch call after `ledger` and `now`, in its order.
+_ARGUMENTS = (
+    "new_transactions",
+    "changed_transactions",
+    "changed_transaction_xmins",
+    "discarded_entries_of",
+    "new_entries",
+    "account_changes",
+    "new_versions",
+    "new_holds",
+    "changed_holds",
+    "changed_hold_xmins",
+    "new_idempotency_keys",
+    "changed_monitors",
+    "new_alerts",
+    "new_ledgerable_events",
+    "new_audit_events",
+)
+
+
+def _calls(ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUID, dict[str, list[Any]]]:
+    """The batch's rows as the arguments of one call per ledger: every call writes one ledger's rows
+    only, so a distributed PostgreSQL runs it whole on the node that holds the ledger
+    (docs/scaling.md)."""
+    calls: dict[uuid.UUID, dict[str, list[Any]]] = {}
+
+    def add(ledger_id: uuid.UUID, argument: str, value: Any) -> None:
+        call = calls.get(ledger_id)
+        if call is None:
+            call = calls[ledger_id] = {name: [] for name in _ARGUMENTS}
+        call[argument].append(value)
+
+    bases = snapshot.accounts
+    transactions = {t.id: t for t, _ in ws.new_transactions.values()} | ws.changed_transactions
+    for t, fingerprint in ws.new_transactions.values():
+        add(t.ledger_id, "new_transactions", _transaction_row(t, fingerprint))
+    for t in ws.changed_transactions.values():
+        add(t.ledger_id, "changed_transactions", _transaction_row(t, b""))
+        add(t.ledger_id, "changed_transaction_xmins", snapshot.row_versions[t.id])
+    for transaction_id in ws.discarded_entries_of:
+        add(transactions[transaction_id].ledger_id, "discarded_entries_of", transaction_id)
+    for e in ws.new_entries.values():
+        ledger_id = bases[e.ledger_account_id].ledger_id
+        add(
+            ledger_id,
+            "new_entries",
+            (
+                e.id,
+                e.ledger_transaction_id,
+                e.ledger_account_id,
+                e.direction.value,
+                e.amount,
+                e.ledger_account_lock_version - bases[e.ledger_account_id].lock_version,
+                e.metadata,
+                e.created_at,
+                e.discarded_at,
+                ledger_id,
+            ),
+        )
+    for change in _account_changes(ws, snapshot):
+        add(bases[change[0]].ledger_id, "account_changes", change)
+    for a, transaction_id in ws.account_versions:
+        add(
+            a.ledger_id,
+            "new_versions",
+            (
+                a.id,
+                a.lock_version - bases[a.id].lock_version,
+                transaction_id,
+                *_offset(a.totals, bases[a.id].totals),
+                ws.now,
+                a.ledger_id,
+            ),
+        )
+    for h in ws.holds.values():
+        if h.id in snapshot.row_versions:
+            add(h.ledger_id, "changed_holds", _hold_row(h))
+            add(h.ledger_id, "changed_hold_xmins", snapshot.row_versions[h.id])
+        else:
+            add(h.ledger_id, "new_holds", _hold_row(h))
+    for ledger_id, key, fingerprint, response in ws.idempotency_keys:
+        add(ledger_id, "new_idempotency_keys", (ws.organization_id, key, fingerprint, response, ws.now, ledger_id))
+    for m in ws.monitors.values():
+        ledger_id = bases[m.ledger_account_id].ledger_id
+        add(
+            ledger_id,
+            "changed_monitors",
+            (
+                m.id,
+                m.ledger_account_id,
+                m.alert_condition.field.value,
+                m.alert_condition.operator.value,
+                m.alert_condition.value,
+                m.description,
+                m.metadata,
+                m.triggered,
+                m.ledger_account_lock_version,
+                m.created_at,
+                m.updated_at,
+                ledger_id,
+            ),
+        )
+    for alert in ws.alerts:
+        ledger_id = bases[alert.ledger_account_id].ledger_id
+        add(
+            ledger_id,
+            "new_alerts",
+            (
+                alert.id,
+                alert.ledger_account_balance_monitor_id,
+                alert.ledger_account_id,
+                alert.triggered,
+                alert.ledger_account_lock_version,
+                alert.created_at,
+                ledger_id,
+            ),
+        )
+    for event in ws.ledgerable_events:
+        add(
+            event.ledger_id,
+            "new_ledgerable_events",
+            (
+                event.id,
+                event.ledger_id,
+                event.name,
+                event.description,
+                event.custom_data,
+                event.metadata,
+                event.ledger_event_handler_id,
+                event.ledger_transaction_id,
+                event.created_at,
+            ),
+        )
+    for audited in ws.audit_events:
+        assert audited.ledger_id is not None  # the writer files every event under its write's ledger
+        add(audited.ledger_id, "new_audit_events", audit_store.row(audited))
+    return calls
+
+
+@functools.cache
+def _statement(ledgers: int) -> str:
+    """One statement for the calls of `ledgers` ledgers, so one transaction in autocommit: with
+    several (an organization writing to two ledgers at once), all commit or none does. In ledger
+    order, so that two such batches lock in one global order and never deadlock."""
+    width = 2 + len(_ARGUMENTS)
+    return " UNION ALL ".join(
+        "SELECT * FROM ledgerd_write_batch(" + ", ".join(f"${call * width + n}" for n in range(1, width + 1)) + ")"
+        for call in range(ledgers)
+    )
+
+
 async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUID, Base]:
     """Writes the batch; returns the accounts found away from the snapshot (unguarded ones other
     batches moved), at their real base. Raises Moved or IdempotencyKeyRace, having written nothing."""
     bases = snapshot.accounts
-    new_holds = [h for h in ws.holds.values() if h.id not in snapshot.row_versions]
-    changed_holds = [h for h in ws.holds.values() if h.id in snapshot.row_versions]
-    changed = list(ws.changed_transactions.values())
+    calls = _calls(ws, snapshot)
+    arguments = [
+        value
+        for ledger_id in sorted(calls)
+        for value in (ledger_id, ws.now, *(calls[ledger_id][name] for name in _ARGUMENTS))
+    ]
     try:
-        records = await db.fetch(
-            # One statement, so one transaction: the audit events commit with their effects, or
-            # neither does.
-            "WITH audited AS (INSERT INTO audit_events SELECT * FROM unnest($16::audit_events[]))"
-            " SELECT * FROM ledgerd_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            ws.now,
-            [_transaction_row(t, f) for t, f in ws.new_transactions.values()],
-            [_transaction_row(t, b"") for t in changed],
-            [snapshot.row_versions[t.id] for t in changed],
-            ws.discarded_entries_of,
-            [
-                (
-                    e.id,
-                    e.ledger_transaction_id,
-                    e.ledger_account_id,
-                    e.direction.value,
-                    e.amount,
-                    e.ledger_account_lock_version - bases[e.ledger_account_id].lock_version,
-                    e.metadata,
-                    e.created_at,
-                    e.discarded_at,
-                )
-                for e in ws.new_entries.values()
-            ],
-            _account_changes(ws, snapshot),
-            [
-                (
-                    a.id,
-                    a.lock_version - bases[a.id].lock_version,
-                    transaction_id,
-                    *_offset(a.totals, bases[a.id].totals),
-                    ws.now,
-                )
-                for a, transaction_id in ws.account_versions
-            ],
-            [_hold_row(h) for h in new_holds],
-            [_hold_row(h) for h in changed_holds],
-            [snapshot.row_versions[h.id] for h in changed_holds],
-            [
-                (ws.organization_id, key, fingerprint, response, ws.now)
-                for key, fingerprint, response in ws.idempotency_keys
-            ],
-            [
-                (
-                    m.id,
-                    m.ledger_account_id,
-                    m.alert_condition.field.value,
-                    m.alert_condition.operator.value,
-                    m.alert_condition.value,
-                    m.description,
-                    m.metadata,
-                    m.triggered,
-                    m.ledger_account_lock_version,
-                    m.created_at,
-                    m.updated_at,
-                )
-                for m in ws.monitors.values()
-            ],
-            [
-                (
-                    a.id,
-                    a.ledger_account_balance_monitor_id,
-                    a.ledger_account_id,
-                    a.triggered,
-                    a.ledger_account_lock_version,
-                    a.created_at,
-                )
-                for a in ws.alerts
-            ],
-            [
-                (
-                    e.id,
-                    e.ledger_id,
-                    e.name,
-                    e.description,
-                    e.custom_data,
-                    e.metadata,
-                    e.ledger_event_handler_id,
-                    e.ledger_transaction_id,
-                    e.created_at,
-                )
-                for e in ws.ledgerable_events
-            ],
-            [audit_store.row(e) for e in ws.audit_events],
-        )
+        records = await db.fetch(_statement(len(calls)), *arguments)
     except asyncpg.SerializationError as error:
         raise Moved() from error
     except asyncpg.UniqueViolationError as error:

@@ -68,9 +68,10 @@ async def insert_category(db: Executor, value: LedgerAccountCategory) -> None:
     )
     await db.execute(
         """INSERT INTO ledger_account_category_paths
-               (ancestor_ledger_account_category_id, descendant_ledger_account_category_id, depth)
-           VALUES ($1, $1, 0)""",
+               (ancestor_ledger_account_category_id, descendant_ledger_account_category_id, depth, ledger_id)
+           VALUES ($1, $1, 0, $2)""",
         value.id,
+        value.ledger_id,
     )
 
 
@@ -258,20 +259,28 @@ async def accounts_reached(
 
 
 async def add_account(
-    db: Executor, category_id: uuid.UUID, ancestor_ids: Iterable[uuid.UUID], account_id: uuid.UUID, now: datetime
+    db: Executor,
+    ledger_id: uuid.UUID,
+    category_id: uuid.UUID,
+    ancestor_ids: Iterable[uuid.UUID],
+    account_id: uuid.UUID,
+    now: datetime,
 ) -> None:
     await db.execute(
-        """INSERT INTO ledger_account_category_accounts (ledger_account_category_id, ledger_account_id, created_at)
-           VALUES ($1, $2, $3)""",
+        """INSERT INTO ledger_account_category_accounts
+               (ledger_account_category_id, ledger_account_id, created_at, ledger_id)
+           VALUES ($1, $2, $3, $4)""",
         category_id,
         account_id,
         now,
+        ledger_id,
     )
     await db.execute(
-        """INSERT INTO ledger_account_category_closure (ledger_account_category_id, ledger_account_id)
-           SELECT a, $2 FROM unnest($1::uuid[]) AS a""",
+        """INSERT INTO ledger_account_category_closure (ledger_account_category_id, ledger_account_id, ledger_id)
+           SELECT a, $2, $3 FROM unnest($1::uuid[]) AS a""",
         list(ancestor_ids),
         account_id,
+        ledger_id,
     )
 
 
@@ -295,6 +304,7 @@ async def remove_account(
 
 async def add_nested(
     db: Executor,
+    ledger_id: uuid.UUID,
     parent_id: uuid.UUID,
     parent_ancestors: Mapping[uuid.UUID, int],
     child_id: uuid.UUID,
@@ -303,29 +313,32 @@ async def add_nested(
 ) -> None:
     await db.execute(
         """INSERT INTO ledger_account_category_categories
-               (parent_ledger_account_category_id, ledger_account_category_id, created_at)
-           VALUES ($1, $2, $3)""",
+               (parent_ledger_account_category_id, ledger_account_category_id, created_at, ledger_id)
+           VALUES ($1, $2, $3, $4)""",
         parent_id,
         child_id,
         now,
+        ledger_id,
     )
     await db.execute(
         """INSERT INTO ledger_account_category_paths
-               (ancestor_ledger_account_category_id, descendant_ledger_account_category_id, depth)
-           SELECT a.id, d.id, a.depth + 1 + d.depth
+               (ancestor_ledger_account_category_id, descendant_ledger_account_category_id, depth, ledger_id)
+           SELECT a.id, d.id, a.depth + 1 + d.depth, $5
            FROM unnest($1::uuid[], $2::smallint[]) AS a (id, depth),
                 unnest($3::uuid[], $4::smallint[]) AS d (id, depth)""",
         list(parent_ancestors),
         list(parent_ancestors.values()),
         list(child_descendants),
         list(child_descendants.values()),
+        ledger_id,
     )
     await db.execute(
-        """INSERT INTO ledger_account_category_closure (ledger_account_category_id, ledger_account_id)
-           SELECT a, c.ledger_account_id FROM unnest($1::uuid[]) AS a, ledger_account_category_closure c
-           WHERE c.ledger_account_category_id = $2""",
+        """INSERT INTO ledger_account_category_closure (ledger_account_category_id, ledger_account_id, ledger_id)
+           SELECT a, c.ledger_account_id, $3 FROM unnest($1::uuid[]) AS a, ledger_account_category_closure c
+           WHERE c.ledger_account_category_id = $2 AND c.ledger_id = $3""",
         list(parent_ancestors),
         child_id,
+        ledger_id,
     )
 
 

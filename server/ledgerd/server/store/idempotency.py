@@ -31,17 +31,26 @@ async def find_many(db: Executor, organization_id: uuid.UUID, keys: list[str]) -
 
 
 async def insert(
-    db: Executor, organization_id: uuid.UUID, key: str, fingerprint: bytes, response: bytes, now: datetime
+    db: Executor,
+    organization_id: uuid.UUID,
+    ledger_id: uuid.UUID,
+    key: str,
+    fingerprint: bytes,
+    response: bytes,
+    now: datetime,
 ) -> bool:
-    """False when another request stored the key first (it then waited for that one's commit)."""
+    """False when another request stored the key first (it then waited for that one's commit).
+    `ledger_id`: the ledger of what the request changed."""
     inserted = await db.fetchval(
-        """INSERT INTO idempotency_keys (organization_id, idempotency_key, request_fingerprint, response, created_at)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true""",
+        """INSERT INTO idempotency_keys
+               (organization_id, idempotency_key, request_fingerprint, response, created_at, ledger_id)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true""",
         organization_id,
         key,
         fingerprint,
         response,
         now,
+        ledger_id,
     )
     return bool(inserted)
 

@@ -38,8 +38,9 @@ def available_migrations() -> list[Migration]:
     return sorted(migrations, key=lambda m: m.version)
 
 
-async def apply_migrations(connection: asyncpg.Connection) -> list[Migration]:
-    """Applies what is missing, each in its own transaction; returns what it applied."""
+async def apply_migrations(connection: asyncpg.Connection, *, until: int | None = None) -> list[Migration]:
+    """Applies what is missing (up to version `until`, when given: a database as an older release
+    left it, for the tests of a migration), each in its own transaction; returns what it applied."""
     await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
     try:
         await connection.execute(
@@ -50,6 +51,8 @@ async def apply_migrations(connection: asyncpg.Connection) -> list[Migration]:
         applied = {r["version"]: r["checksum"] for r in await connection.fetch("SELECT * FROM schema_migrations")}
         done = []
         for migration in available_migrations():
+            if until is not None and migration.version > until:
+                break
             if migration.version in applied:
                 if applied[migration.version] != migration.checksum:
                     raise MigrationChecksumMismatch(

@@ -51,6 +51,46 @@ CHECKS: dict[str, str] = {
            OR NOT EXISTS (SELECT 1 FROM ledger_accounts a
                           WHERE a.id = h.counter_ledger_account_id AND a.ledger_id = h.ledger_id)
     """,
+    # docs/scaling.md: every row of a ledger names its ledger (migration 0014), the key a distributed
+    # PostgreSQL places it by; here, the one of the row it belongs to.
+    "every row names the ledger of the row it belongs to": """
+        SELECT 'ledger_entries' AS rows, e.id::text AS id FROM ledger_entries e
+        JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+        JOIN ledger_accounts a ON a.id = e.ledger_account_id
+        WHERE e.ledger_id <> t.ledger_id OR e.ledger_id <> a.ledger_id
+        UNION ALL
+        SELECT 'ledger_account_versions', v.ledger_account_id || '/' || v.lock_version FROM ledger_account_versions v
+        JOIN ledger_accounts a ON a.id = v.ledger_account_id WHERE v.ledger_id <> a.ledger_id
+        UNION ALL
+        SELECT 'ledger_transaction_versions', v.ledger_transaction_id || '/' || v.version
+        FROM ledger_transaction_versions v
+        JOIN ledger_transactions t ON t.id = v.ledger_transaction_id WHERE v.ledger_id <> t.ledger_id
+        UNION ALL
+        SELECT 'ledger_account_balance_monitors', m.id::text FROM ledger_account_balance_monitors m
+        JOIN ledger_accounts a ON a.id = m.ledger_account_id WHERE m.ledger_id <> a.ledger_id
+        UNION ALL
+        SELECT 'ledger_account_balance_monitor_alerts', m.id::text FROM ledger_account_balance_monitor_alerts m
+        JOIN ledger_accounts a ON a.id = m.ledger_account_id WHERE m.ledger_id <> a.ledger_id
+        UNION ALL
+        SELECT 'ledger_account_category_accounts', m.ledger_account_category_id || '/' || m.ledger_account_id
+        FROM ledger_account_category_accounts m
+        JOIN ledger_account_categories c ON c.id = m.ledger_account_category_id WHERE m.ledger_id <> c.ledger_id
+        UNION ALL
+        SELECT 'ledger_account_category_categories',
+            m.parent_ledger_account_category_id || '/' || m.ledger_account_category_id
+        FROM ledger_account_category_categories m
+        JOIN ledger_account_categories c ON c.id = m.ledger_account_category_id WHERE m.ledger_id <> c.ledger_id
+        UNION ALL
+        SELECT 'ledger_account_category_paths',
+            p.ancestor_ledger_account_category_id || '/' || p.descendant_ledger_account_category_id
+        FROM ledger_account_category_paths p
+        JOIN ledger_account_categories c ON c.id = p.descendant_ledger_account_category_id
+        WHERE p.ledger_id <> c.ledger_id
+        UNION ALL
+        SELECT 'ledger_account_category_closure', m.ledger_account_category_id || '/' || m.ledger_account_id
+        FROM ledger_account_category_closure m
+        JOIN ledger_accounts a ON a.id = m.ledger_account_id WHERE m.ledger_id <> a.ledger_id
+    """,
     # docs/audit.md: no effect without its record.
     "every transaction has its audit event": """
         SELECT t.id::text AS id FROM ledger_transactions t
