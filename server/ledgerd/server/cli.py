@@ -23,6 +23,7 @@ from ledgerd.server.domain.roles import Role
 from ledgerd.server.export import command as export_command
 from ledgerd.server.logs import configure_logging
 from ledgerd.server.serving import serve_until_stopped
+from ledgerd.server.store import distribution
 from ledgerd.server.store import organizations as organizations_store
 from ledgerd.server.store.embedded import database_url
 from ledgerd.server.store.migrate import apply_migrations
@@ -39,11 +40,19 @@ FIRST_ORGANIZATION = "default"
 log = logging.getLogger("ledgerd")
 
 
-async def _migrated_pool(url: str | None = None, **options: Any) -> asyncpg.Pool:
+async def _migrated_pool(url: str | None = None, *, citus: bool = False, **options: Any) -> asyncpg.Pool:
+    """A pool on a migrated database; on a Citus coordinator (or, with `citus`, required to be one)
+    laid out for Citus too (store/distribution.py)."""
     pool = await create_pool(url or database_url(), **options)
-    async with pool.acquire() as connection:
-        for migration in await apply_migrations(connection):
-            log.info("applied migration %04d_%s", migration.version, migration.name)
+    try:
+        async with pool.acquire() as connection:
+            for migration in await apply_migrations(connection):
+                log.info("applied migration %04d_%s", migration.version, migration.name)
+            if (citus or await distribution.is_citus(connection)) and await distribution.distribute(connection):
+                log.info("distributed the ledger tables over the Citus workers by ledger_id")
+    except BaseException:
+        await pool.close()
+        raise
     return pool
 
 
@@ -81,7 +90,11 @@ async def _create_first_key(pool: asyncpg.Pool) -> None:
 
 
 async def migrate(arguments: argparse.Namespace) -> int:
-    pool = await _migrated_pool(min_size=1, max_size=1)
+    try:
+        pool = await _migrated_pool(citus=arguments.citus, min_size=1, max_size=1)
+    except distribution.NotCitus as error:
+        print(f"ledgerd migrate --citus: {error}", file=sys.stderr)
+        return 2
     await pool.close()
     print("migrations applied", flush=True)
     return 0
@@ -224,7 +237,11 @@ def parser() -> argparse.ArgumentParser:
         "--tls-client-ca", type=Path, help="PEM CA: clients must present a certificate it signed (mTLS)"
     )
     serve_parser.set_defaults(run=serve)
-    commands.add_parser("migrate", help="apply pending migrations").set_defaults(run=migrate)
+    migrating = commands.add_parser("migrate", help="apply pending migrations (and the Citus layout on a coordinator)")
+    migrating.add_argument(
+        "--citus", action="store_true", help="require a Citus coordinator with workers and lay the tables out for it"
+    )
+    migrating.set_defaults(run=migrate)
     keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
     create = keys.add_parser("create", help="create an API key (and the organization, if new)")
     create.add_argument("--organization", required=True, help="organization name")

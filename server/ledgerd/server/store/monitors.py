@@ -13,7 +13,10 @@ Executor = Any
 
 # Whether an account (alias a) has monitors: read with the account, so that a write on accounts
 # without monitors (nearly all) spends no round trip on them.
-MONITORED = "EXISTS (SELECT 1 FROM ledger_account_balance_monitors m WHERE m.ledger_account_id = a.id) AS monitored"
+MONITORED = (
+    "EXISTS (SELECT 1 FROM ledger_account_balance_monitors m"
+    " WHERE m.ledger_id = a.ledger_id AND m.ledger_account_id = a.id) AS monitored"
+)
 
 _ORGANIZATION_JOIN = "JOIN ledger_accounts a ON a.id = m.ledger_account_id JOIN ledgers l ON l.id = a.ledger_id"
 

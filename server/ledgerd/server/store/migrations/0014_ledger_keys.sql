@@ -56,7 +56,9 @@ DROP FUNCTION ledgerd_write_batch(timestamptz, ledger_transactions[], ledger_tra
     idempotency_keys[], ledger_account_balance_monitors[], ledger_account_balance_monitor_alerts[],
     ledgerable_events[]);
 
--- As in 0006_write_path.sql, but for the ledger argument, the ledger_id columns and the audit events.
+-- As in 0006_write_path.sql, but for the ledger argument, the ledger_id columns and the audit events;
+-- every statement on a ledger table names the ledger, so that on Citus, where the call runs on the
+-- ledger's worker, each is a statement on that worker's shard (docs/scaling.md).
 CREATE FUNCTION ledgerd_write_batch(
     ledger                uuid,
     now                   timestamptz,
@@ -101,25 +103,27 @@ BEGIN
     -- Holds and transactions being changed: locked, then changed only as they were read (xmin is
     -- PostgreSQL's own row version: any update of the row changes it).
     IF cardinality(changed_holds) > 0 THEN
-        PERFORM 1 FROM holds h WHERE h.id IN (SELECT c.id FROM unnest(changed_holds) c) ORDER BY h.id FOR UPDATE;
+        PERFORM 1 FROM holds h WHERE h.ledger_id = ledger AND h.id IN (SELECT c.id FROM unnest(changed_holds) c)
+            ORDER BY h.id FOR UPDATE;
         UPDATE holds h SET amount = c.amount, captured_amount = c.captured_amount, status = c.status,
             capture_ledger_transaction_ids = c.capture_ledger_transaction_ids, updated_at = c.updated_at
         FROM unnest(changed_holds) WITH ORDINALITY AS c
         JOIN unnest(changed_hold_xmins) WITH ORDINALITY AS x (row_version, n) ON x.n = c.ordinality
-        WHERE h.id = c.id AND h.xmin = x.row_version AND h.status = 'pending';
+        WHERE h.ledger_id = ledger AND h.id = c.id AND h.xmin = x.row_version AND h.status = 'pending';
         GET DIAGNOSTICS written = ROW_COUNT;
         IF written <> cardinality(changed_holds) THEN
             RAISE EXCEPTION USING ERRCODE = 'serialization_failure', MESSAGE = moved;
         END IF;
     END IF;
     IF cardinality(changed_transactions) > 0 THEN
-        PERFORM 1 FROM ledger_transactions t WHERE t.id IN (SELECT c.id FROM unnest(changed_transactions) c)
+        PERFORM 1 FROM ledger_transactions t
+        WHERE t.ledger_id = ledger AND t.id IN (SELECT c.id FROM unnest(changed_transactions) c)
             ORDER BY t.id FOR UPDATE;
         UPDATE ledger_transactions t SET status = c.status, posted_at = c.posted_at, description = c.description,
             metadata = c.metadata, effective_at = c.effective_at, updated_at = c.updated_at
         FROM unnest(changed_transactions) WITH ORDINALITY AS c
         JOIN unnest(changed_transaction_xmins) WITH ORDINALITY AS x (row_version, n) ON x.n = c.ordinality
-        WHERE t.id = c.id AND t.xmin = x.row_version AND t.status = 'pending';
+        WHERE t.ledger_id = ledger AND t.id = c.id AND t.xmin = x.row_version AND t.status = 'pending';
         GET DIAGNOSTICS written = ROW_COUNT;
         IF written <> cardinality(changed_transactions) THEN
             RAISE EXCEPTION USING ERRCODE = 'serialization_failure', MESSAGE = moved;
@@ -140,7 +144,7 @@ BEGIN
     INSERT INTO ledger_transactions SELECT * FROM unnest(new_transactions);
     IF cardinality(discarded_entries_of) > 0 THEN
         UPDATE ledger_entries SET discarded_at = now
-        WHERE ledger_transaction_id = ANY (discarded_entries_of) AND discarded_at IS NULL;
+        WHERE ledger_id = ledger AND ledger_transaction_id = ANY (discarded_entries_of) AND discarded_at IS NULL;
     END IF;
     INSERT INTO holds SELECT * FROM unnest(new_holds);
     IF cardinality(new_idempotency_keys) > 0 THEN
@@ -156,15 +160,20 @@ BEGIN
     END IF;
     INSERT INTO audit_events SELECT * FROM unnest(new_audit_events);
     IF cardinality(changed_monitors) > 0 THEN
-        INSERT INTO ledger_account_balance_monitors SELECT * FROM unnest(changed_monitors)
-        ON CONFLICT (id) DO UPDATE SET triggered = excluded.triggered, updated_at = excluded.updated_at,
-            ledger_account_lock_version = excluded.ledger_account_lock_version;
+        -- An update of the flipped ones and an insert of the new ones rather than an upsert on the
+        -- id: on Citus the monitors' key is (ledger_id, id) (store/citus_layout.sql). Monitor ids
+        -- are made by the server, so no other call inserts one of these meanwhile.
+        UPDATE ledger_account_balance_monitors m SET triggered = c.triggered, updated_at = c.updated_at,
+            ledger_account_lock_version = c.ledger_account_lock_version
+        FROM unnest(changed_monitors) c WHERE m.ledger_id = ledger AND m.id = c.id;
+        INSERT INTO ledger_account_balance_monitors SELECT * FROM unnest(changed_monitors) c
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_account_balance_monitors m WHERE m.ledger_id = ledger AND m.id = c.id);
         INSERT INTO ledger_account_balance_monitor_alerts SELECT * FROM unnest(new_alerts);
     END IF;
 
     -- Every account row, locked in id order, then changed by its deltas: a guarded one only at the
     -- version its decisions read (the paired assertion of its advisory lock).
-    PERFORM 1 FROM ledger_accounts a WHERE a.id IN (SELECT c.id FROM unnest(account_changes) c)
+    PERFORM 1 FROM ledger_accounts a WHERE a.ledger_id = ledger AND a.id IN (SELECT c.id FROM unnest(account_changes) c)
         ORDER BY a.id FOR NO KEY UPDATE;
     WITH changed AS (
         UPDATE ledger_accounts a SET posted_credits = a.posted_credits + c.posted_credits,
@@ -223,7 +232,7 @@ BEGIN
     ) fresh ON fresh.ledger_transaction_id = t.id
     LEFT JOIN LATERAL (
         SELECT v.version, v.ledger_entries FROM ledger_transaction_versions v
-        WHERE v.ledger_transaction_id = t.id ORDER BY v.version DESC LIMIT 1
+        WHERE v.ledger_id = ledger AND v.ledger_transaction_id = t.id ORDER BY v.version DESC LIMIT 1
     ) previous ON t.changed;
 
     IF EXISTS (SELECT 1 FROM ledgerd_balance_listeners) AND cardinality(new_versions) > 0 THEN

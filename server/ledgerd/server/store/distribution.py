@@ -1,0 +1,91 @@
+"""ledgerd on Citus, distributed PostgreSQL (docs/scaling.md): after the migrations, a coordinator's
+tables are distributed by ledger_id (citus_layout.sql) and the batch write is made a distributed
+function routed by its ledger argument, so Citus runs each call whole on the worker that holds the
+ledger. Once per database; every later start finds it done."""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+
+import asyncpg
+
+from ledgerd.server.store.migrate import MIGRATION_LOCK_KEY, available_migrations
+
+# The write function's signature (migration 0014) and the argument Citus routes a call by.
+WRITE_FUNCTION = (
+    "ledgerd_write_batch(uuid, timestamptz, ledger_transactions[], ledger_transactions[], xid[], uuid[],"
+    " ledger_entries[], ledgerd_account_change[], ledger_account_versions[], holds[], holds[], xid[],"
+    " idempotency_keys[], ledger_account_balance_monitors[], ledger_account_balance_monitor_alerts[],"
+    " ledgerable_events[], audit_events[])"
+)
+ROUTED_BY = "ledger"
+
+
+class NotCitus(RuntimeError):
+    """Asked to distribute a database that is no Citus coordinator with workers."""
+
+
+async def is_citus(connection: asyncpg.Connection) -> bool:
+    """Whether the database is a Citus coordinator with at least one active worker: the extension
+    is there, this node is the coordinator (a worker, whose metadata Citus syncs, lists the
+    workers too), and citus_get_active_worker_nodes() has rows."""
+    if not await connection.fetchval("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')"):
+        return False
+    return bool(
+        await connection.fetchval(
+            "SELECT citus_is_coordinator() AND EXISTS (SELECT FROM citus_get_active_worker_nodes())"
+        )
+    )
+
+
+async def is_distributed(connection: asyncpg.Connection) -> bool:
+    return bool(
+        await connection.fetchval(
+            "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')"
+            " AND EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = 'ledgers'::regclass)"
+        )
+    )
+
+
+# The functions that take a ledger table's row type: distributing the table drops them with it, so
+# they are dropped first and made again from their newest migration after the layout.
+ROW_TYPED_FUNCTIONS = {
+    "ledgerd_entry_json": "ledgerd_entry_json(ledger_entries)",
+    "ledgerd_write_batch": WRITE_FUNCTION,
+}
+
+
+def _definition(name: str) -> str:
+    """The CREATE FUNCTION of `name` as the newest migration that defines it has it."""
+    pattern = re.compile(rf"CREATE (?:OR REPLACE )?FUNCTION {name}\(.*?\n\$\$;", re.DOTALL)
+    for migration in reversed(available_migrations()):
+        found = pattern.search(migration.sql)
+        if found:
+            return found.group(0)
+    raise RuntimeError(f"no migration defines {name}")
+
+
+async def distribute(connection: asyncpg.Connection) -> bool:
+    """Lays the database out for Citus unless it is already; True when it did. Raises NotCitus on a
+    database that is not a Citus coordinator with workers."""
+    if not await is_citus(connection):
+        raise NotCitus("not a Citus coordinator with active workers (docs/scaling.md)")
+    await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+    try:
+        if await is_distributed(connection):
+            return False
+        layout = (importlib.resources.files("ledgerd.server.store") / "citus_layout.sql").read_text()
+        async with connection.transaction():
+            await connection.execute("SET LOCAL citus.enable_unsafe_triggers = on")
+            for signature in ROW_TYPED_FUNCTIONS.values():
+                await connection.execute(f"DROP FUNCTION IF EXISTS {signature}")
+            await connection.execute(layout)
+            for name in ROW_TYPED_FUNCTIONS:
+                await connection.execute(_definition(name))
+        await connection.execute(
+            "SELECT create_distributed_function($1, $2, colocate_with => 'ledgers')", WRITE_FUNCTION, ROUTED_BY
+        )
+        return True
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
