@@ -1,7 +1,9 @@
 """A real PostgreSQL and a real server on port 0 (gRPC, and HTTP on another) for the whole session.
 
 DATABASE_URL, when set, names a server on which a fresh database is created (and dropped at the
-end); otherwise an embedded PostgreSQL is started in a temporary folder."""
+end); otherwise an embedded PostgreSQL is started in a temporary folder. With LEDGERD_TEST_CITUS=1
+the session runs on a Citus cluster of its own instead (a coordinator and two workers,
+ledgerd.bench.citus; docs/scaling.md), laid out for Citus by the migrations."""
 
 from __future__ import annotations
 
@@ -14,16 +16,26 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from ledgerd.bench import citus
+from ledgerd.bench.citus import CitusCluster
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import RunningServer, start_server
 from ledgerd.server.core.api_keys import create_api_key
+from ledgerd.server.store import distribution
 from ledgerd.server.store.embedded import start_embedded
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
 
+from .e2e.cluster_helpers import Cluster
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("LEDGERD_TEST_CITUS") == "1":
+        citus = asyncio.run(start_citus())
+        yield citus.url
+        asyncio.run(citus.destroy())
+        return
     server_url = os.environ.get("DATABASE_URL")
     if not server_url:
         yield start_embedded(Path(tmp_path_factory.mktemp("pgdata")))
@@ -43,6 +55,11 @@ async def own_database_url(database_url: str) -> AsyncIterator[str]:
     await admin(database_url, f'CREATE DATABASE "{name}"')
     yield sibling_url(database_url, name)
     await admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def start_citus() -> CitusCluster:
+    await asyncio.to_thread(citus.ensure_installed)
+    return await CitusCluster.create(workers=2, node=Cluster)
 
 
 def new_database_name() -> str:
@@ -81,6 +98,8 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_url, min_size=4, max_size=20)
     async with pool.acquire() as connection:
         await apply_migrations(connection)
+        if await distribution.is_citus(connection):
+            await distribution.distribute(connection)
     yield pool
     await pool.close()
 

@@ -38,7 +38,7 @@ async def versions_after(db: Executor, cursors: Mapping[uuid.UUID, int], limit: 
                   v.pending_credits, v.pending_debits, a.normal_balance, a.currency, a.currency_exponent
            FROM unnest($1::uuid[], $2::bigint[]) AS c(ledger_account_id, after)
            JOIN ledger_account_versions v ON v.ledger_account_id = c.ledger_account_id AND v.lock_version > c.after
-           JOIN ledger_accounts a ON a.id = v.ledger_account_id
+           JOIN ledger_accounts a ON a.ledger_id = v.ledger_id AND a.id = v.ledger_account_id
            ORDER BY v.ledger_account_id, v.lock_version LIMIT $3""",
         list(cursors),
         list(cursors.values()),

@@ -103,10 +103,12 @@ async def list_categories(
         """SELECT c.* FROM ledger_account_categories c JOIN ledgers l ON l.id = c.ledger_id
            WHERE l.organization_id = $1 AND ($2::uuid IS NULL OR c.id > $2)
              AND ($3::uuid IS NULL OR c.ledger_id = $3)
-             AND ($4::uuid IS NULL OR c.id IN (SELECT ledger_account_category_id FROM ledger_account_category_closure
-                                               WHERE ledger_account_id = $4))
-             AND ($5::uuid IS NULL OR c.id IN (SELECT ledger_account_category_id FROM ledger_account_category_categories
-                                               WHERE parent_ledger_account_category_id = $5))
+             AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM ledger_account_category_closure m
+                                              WHERE m.ledger_id = c.ledger_id AND m.ledger_account_category_id = c.id
+                                                AND m.ledger_account_id = $4))
+             AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM ledger_account_category_categories m
+                                              WHERE m.ledger_id = c.ledger_id AND m.ledger_account_category_id = c.id
+                                                AND m.parent_ledger_account_category_id = $5))
              AND ($6::text IS NULL OR c.currency = $6) AND c.metadata @> $7
            ORDER BY c.id LIMIT $8""",
         organization_id,
@@ -246,7 +248,8 @@ async def accounts_reached(
     records = await db.fetch(
         f"""SELECT a.ledger_account_category_id AS a, a.ledger_account_id AS account
             FROM ledger_account_category_closure c
-            JOIN ledger_account_category_closure a ON a.ledger_account_id = c.ledger_account_id
+            JOIN ledger_account_category_closure a
+                ON a.ledger_id = c.ledger_id AND a.ledger_account_id = c.ledger_account_id
             WHERE c.ledger_account_category_id = $2 AND a.ledger_account_category_id = ANY($1::uuid[])
             LIMIT {SAMPLES_MAX}""",
         list(ancestor_ids),

@@ -27,15 +27,15 @@ QUERIES: dict[str, str] = {
                a.currency, a.currency_exponent, t.status, t.effective_at, e.ledger_account_lock_version,
                e.metadata::text, e.created_at, e.discarded_at
         FROM ledger_accounts a
-        JOIN ledger_entries e ON e.ledger_account_id = a.id
-        JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+        JOIN ledger_entries e ON e.ledger_id = a.ledger_id AND e.ledger_account_id = a.id
+        JOIN ledger_transactions t ON t.ledger_id = e.ledger_id AND t.id = e.ledger_transaction_id
         WHERE a.ledger_id = $1 ORDER BY e.id""",
     "holds": """
         SELECT h.id::text, h.ledger_id::text, h.ledger_account_id::text, h.counter_ledger_account_id::text,
                h.amount, h.captured_amount, h.currency, a.currency_exponent, h.status, h.external_id, h.expires_at,
                h.ledger_transaction_id::text, h.capture_ledger_transaction_ids::text[], h.available_balance_floor,
                h.metadata::text, h.created_at, h.updated_at
-        FROM holds h JOIN ledger_accounts a ON a.id = h.ledger_account_id
+        FROM holds h JOIN ledger_accounts a ON a.ledger_id = h.ledger_id AND a.id = h.ledger_account_id
         WHERE h.ledger_id = $1 ORDER BY h.id""",
 }
 

@@ -51,7 +51,8 @@ async def account_at_version(
     row = await db.fetchrow(
         f"""SELECT a.*, v.lock_version AS version_lock_version, {_prefixed("v", "version_")}
             FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
-            LEFT JOIN ledger_account_versions v ON v.ledger_account_id = a.id AND v.lock_version = $3
+            LEFT JOIN ledger_account_versions v
+                ON v.ledger_id = a.ledger_id AND v.ledger_account_id = a.id AND v.lock_version = $3
             WHERE a.id = $1 AND l.organization_id = $2""",
         account_id,
         organization_id,

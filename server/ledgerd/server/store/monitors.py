@@ -18,14 +18,17 @@ MONITORED = (
     " WHERE m.ledger_id = a.ledger_id AND m.ledger_account_id = a.id) AS monitored"
 )
 
-_ORGANIZATION_JOIN = "JOIN ledger_accounts a ON a.id = m.ledger_account_id JOIN ledgers l ON l.id = a.ledger_id"
+_ORGANIZATION_JOIN = (
+    "JOIN ledger_accounts a ON a.ledger_id = m.ledger_id AND a.id = m.ledger_account_id"
+    " JOIN ledgers l ON l.id = a.ledger_id"
+)
 
 _ALERT_COLUMNS = f"""x.id, x.ledger_account_balance_monitor_id, x.ledger_account_id, x.triggered,
     x.ledger_account_lock_version, x.created_at, a.normal_balance, a.currency, a.currency_exponent,
     {rows.RESULTING_COLUMNS}"""
 
-_ALERT_JOINS = """JOIN ledger_accounts a ON a.id = x.ledger_account_id
-    JOIN ledger_account_versions r ON r.ledger_account_id = x.ledger_account_id
+_ALERT_JOINS = """JOIN ledger_accounts a ON a.ledger_id = x.ledger_id AND a.id = x.ledger_account_id
+    JOIN ledger_account_versions r ON r.ledger_id = x.ledger_id AND r.ledger_account_id = x.ledger_account_id
         AND r.lock_version = x.ledger_account_lock_version"""
 
 

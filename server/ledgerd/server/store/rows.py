@@ -88,11 +88,13 @@ ENTRY_COLUMNS = f"""
 """
 
 # Joins an entry (alias e) to its transaction, account and resulting balances (version 0: none).
+# Every join between ledger tables names the ledger too: on Citus, tables join on their
+# distribution column only (docs/scaling.md); on one PostgreSQL it changes nothing.
 ENTRY_JOINS = """
-    JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
-    JOIN ledger_accounts a ON a.id = e.ledger_account_id
-    LEFT JOIN ledger_account_versions r
-        ON r.ledger_account_id = e.ledger_account_id AND r.lock_version = e.ledger_account_lock_version
+    JOIN ledger_transactions t ON t.ledger_id = e.ledger_id AND t.id = e.ledger_transaction_id
+    JOIN ledger_accounts a ON a.ledger_id = e.ledger_id AND a.id = e.ledger_account_id
+    LEFT JOIN ledger_account_versions r ON r.ledger_id = e.ledger_id
+        AND r.ledger_account_id = e.ledger_account_id AND r.lock_version = e.ledger_account_lock_version
 """
 
 
@@ -121,7 +123,8 @@ TRANSACTION_COLUMNS = """
     t.metadata, t.reverses_ledger_transaction_id, t.partially_posts_ledger_transaction_id, t.request_fingerprint,
     t.created_at, t.updated_at, t.ledgerable_type, t.ledgerable_id,
     (SELECT r.id FROM ledger_transactions r
-      WHERE r.reverses_ledger_transaction_id = t.id AND r.status <> 'archived') AS reversed_by_ledger_transaction_id
+      WHERE r.ledger_id = t.ledger_id AND r.reverses_ledger_transaction_id = t.id AND r.status <> 'archived')
+      AS reversed_by_ledger_transaction_id
 """
 
 

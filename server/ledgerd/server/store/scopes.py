@@ -39,12 +39,8 @@ QUERIES = {
     Kind.HOLD: _owned("holds"),
     Kind.EVENT_HANDLER: _owned("ledger_event_handlers"),
     Kind.LEDGERABLE_EVENT: _owned("ledgerable_events"),
-    Kind.ENTRY: """SELECT e.id, t.ledger_id, l.organization_id FROM ledger_entries e
-                   JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
-                   JOIN ledgers l ON l.id = t.ledger_id WHERE e.id = ANY($1::uuid[])""",
-    Kind.MONITOR: """SELECT m.id, a.ledger_id, l.organization_id FROM ledger_account_balance_monitors m
-                     JOIN ledger_accounts a ON a.id = m.ledger_account_id
-                     JOIN ledgers l ON l.id = a.ledger_id WHERE m.id = ANY($1::uuid[])""",
+    Kind.ENTRY: _owned("ledger_entries"),
+    Kind.MONITOR: _owned("ledger_account_balance_monitors"),
 }
 
 

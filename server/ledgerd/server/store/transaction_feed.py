@@ -27,9 +27,10 @@ async def versions_after(
     earlier: all of them have committed, so this read sees every one), in feed order."""
     records = await db.fetch(
         f"""SELECT v.xact_id::text AS xact_id, {VERSION_COLUMNS}
-            FROM ledger_transaction_versions v JOIN ledger_transactions t ON t.id = v.ledger_transaction_id
+            FROM ledger_transaction_versions v
+            JOIN ledger_transactions t ON t.ledger_id = v.ledger_id AND t.id = v.ledger_transaction_id
             WHERE (v.xact_id, v.ledger_transaction_id, v.version) > ($2::text::xid8, $3::uuid, $4::bigint)
-              AND v.xact_id < $5::text::xid8 AND t.ledger_id = $1
+              AND v.xact_id < $5::text::xid8 AND v.ledger_id = $1
             ORDER BY v.xact_id, v.ledger_transaction_id, v.version LIMIT $6""",
         ledger_id,
         str(after.xact_id),

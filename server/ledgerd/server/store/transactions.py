@@ -106,7 +106,8 @@ async def list_transactions(
         f"""SELECT {rows.TRANSACTION_COLUMNS} FROM ledger_transactions t JOIN ledgers l ON l.id = t.ledger_id
             WHERE l.organization_id = $1 AND ($2::uuid IS NULL OR t.id > $2)
               AND ($3::uuid IS NULL OR t.ledger_id = $3)
-              AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM ledger_entries e WHERE e.ledger_transaction_id = t.id
+              AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM ledger_entries e
+                                               WHERE e.ledger_id = t.ledger_id AND e.ledger_transaction_id = t.id
                                                AND e.ledger_account_id = $4 AND e.discarded_at IS NULL))
               AND ($5::text IS NULL OR t.status = $5) AND ($6::text IS NULL OR t.external_id = $6)
               AND {rows.metadata_contains("t", "$7", metadata)}
@@ -201,7 +202,8 @@ async def list_versions(
     """The transaction's versions in order, each with the entries it had then."""
     records = await db.fetch(
         f"""SELECT {VERSION_COLUMNS}
-            FROM ledger_transaction_versions v JOIN ledger_transactions t ON t.id = v.ledger_transaction_id
+            FROM ledger_transaction_versions v
+            JOIN ledger_transactions t ON t.ledger_id = v.ledger_id AND t.id = v.ledger_transaction_id
             WHERE v.ledger_transaction_id = $1 AND ($2::bigint IS NULL OR v.version > $2)
               AND ($3::bigint IS NULL OR v.version >= $3) AND ($4::bigint IS NULL OR v.version < $4)
             ORDER BY v.version LIMIT $5""",
@@ -228,9 +230,9 @@ async def versions_with_entries(db: Executor, records: list[rows.Row]) -> list[L
             CROSS JOIN LATERAL jsonb_to_recordset(v.ledger_entries) AS x(id uuid, ledger_account_id uuid,
                 direction text, amount bigint, ledger_account_lock_version bigint,
                 metadata jsonb, created_at timestamptz)
-            JOIN ledger_accounts a ON a.id = x.ledger_account_id
-            LEFT JOIN ledger_account_versions r
-                ON r.ledger_account_id = x.ledger_account_id AND r.lock_version = x.ledger_account_lock_version
+            JOIN ledger_accounts a ON a.ledger_id = v.ledger_id AND a.id = x.ledger_account_id
+            LEFT JOIN ledger_account_versions r ON r.ledger_id = v.ledger_id
+                AND r.ledger_account_id = x.ledger_account_id AND r.lock_version = x.ledger_account_lock_version
             ORDER BY x.id""",
         [r["id"] for r in records],
         [r["version"] for r in records],

@@ -48,6 +48,23 @@ ALTER TABLE ledger_account_category_closure ALTER COLUMN ledger_id SET NOT NULL;
 ALTER TABLE idempotency_keys ADD COLUMN ledger_id uuid;
 ALTER TABLE audit_events ADD COLUMN ledger_id uuid;
 
+-- As in 0004_categories.sql, with entries joined to their transactions on the ledger too (on Citus,
+-- tables join on their distribution column only).
+CREATE OR REPLACE FUNCTION ledgerd_totals_as_of(account_ids uuid[], bound timestamptz, inclusive boolean)
+RETURNS TABLE (ledger_account_id uuid, posted_credits numeric, posted_debits numeric,
+               pending_credits numeric, pending_debits numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT e.ledger_account_id,
+        coalesce(sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'credit'), 0),
+        coalesce(sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit'), 0),
+        coalesce(sum(e.amount) FILTER (WHERE t.status = 'pending' AND e.direction = 'credit'), 0),
+        coalesce(sum(e.amount) FILTER (WHERE t.status = 'pending' AND e.direction = 'debit'), 0)
+    FROM ledger_entries e JOIN ledger_transactions t ON t.ledger_id = e.ledger_id AND t.id = e.ledger_transaction_id
+    WHERE e.ledger_account_id = ANY (account_ids) AND e.discarded_at IS NULL AND t.status <> 'archived'
+      AND (t.effective_at < bound OR (inclusive AND t.effective_at = bound))
+    GROUP BY e.ledger_account_id
+$$;
+
 -- The batch write names its ledger (the argument a distributed PostgreSQL routes the call by),
 -- fills every row's ledger_id, and writes the batch's audit events itself, so that the call is
 -- the whole statement (a statement that wraps it cannot be sent whole to one node).

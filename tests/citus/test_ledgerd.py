@@ -1,0 +1,140 @@
+"""ledgerd on Citus (docs/scaling.md): the migrations lay a coordinator out by ledger_id, every
+ledger's rows live on one worker, the ledgers spread over the workers, and the batch write runs on
+the ledger's worker: 1,000 concurrent holds on one wallet approve exactly what its funds allow."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from ledgerd.client import LedgerdClient
+from ledgerd.server.app import RunningServer, start_server
+from ledgerd.server.core.api_keys import create_api_key
+from ledgerd.server.store import distribution
+from ledgerd.server.store.migrate import apply_migrations
+from ledgerd.server.store.pool import create_pool
+
+from ..e2e.ledger_helpers import (
+    DEBIT_NORMAL,
+    POSTED,
+    amounts,
+    create_account,
+    create_ledger,
+    create_transaction,
+    get_account,
+    run_ledgerd,
+    transfer,
+)
+from ..e2e.test_holds import APPROVED, place
+
+REFERENCE_TABLES = {"organizations", "api_keys", "ledgerd_balance_listeners"}
+
+
+@pytest.fixture(scope="module")
+async def citus_pool(citus_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(citus_url, min_size=2, max_size=20)
+    async with pool.acquire() as connection:
+        await apply_migrations(connection)
+        await distribution.distribute(connection)  # done already when another module did it first
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="module")
+async def citus_server(citus_pool: asyncpg.Pool) -> AsyncIterator[RunningServer]:
+    server = await start_server(citus_pool, "127.0.0.1:0", background=False)
+    yield server
+    await server.stop(0)
+
+
+@pytest.fixture
+async def client(citus_server: RunningServer, citus_pool: asyncpg.Pool) -> AsyncIterator[LedgerdClient]:
+    _, key = await create_api_key(citus_pool, f"citus-{uuid.uuid4()}")
+    async with LedgerdClient(f"127.0.0.1:{citus_server.port}", key) as client:
+        yield client
+
+
+async def test_every_ledger_table_is_distributed_by_ledger_id_beside_its_ledger(citus_pool: asyncpg.Pool) -> None:
+    keyed = {
+        r["table_name"]
+        for r in await citus_pool.fetch(
+            """SELECT table_name FROM information_schema.columns
+               WHERE table_schema = 'public' AND column_name = 'ledger_id'"""
+        )
+    }
+    layout = {
+        r["name"]: r
+        for r in await citus_pool.fetch(
+            """SELECT logicalrelid::text AS name, partmethod::text, colocationid,
+                      column_to_column_name(logicalrelid, partkey) AS key
+               FROM pg_dist_partition"""
+        )
+    }
+    ledgers = layout["ledgers"]
+    assert (ledgers["partmethod"], ledgers["key"]) == ("h", "id")
+    for table in keyed:
+        assert (layout[table]["partmethod"], layout[table]["key"]) == ("h", "ledger_id"), table
+        assert layout[table]["colocationid"] == ledgers["colocationid"], table
+    for table in REFERENCE_TABLES:
+        assert layout[table]["partmethod"] == "n", table
+    # The batch write is routed by its first argument, the ledger, to the ledger's worker.
+    routed = await citus_pool.fetchrow(
+        """SELECT distribution_argument_index, colocationid FROM pg_dist_object
+           WHERE objid = 'ledgerd_write_batch'::regproc"""
+    )
+    assert (routed["distribution_argument_index"], routed["colocationid"]) == (0, ledgers["colocationid"])
+
+
+async def test_1000_concurrent_holds_on_one_wallet_approve_exactly_what_its_funds_allow(
+    client: LedgerdClient, citus_pool: asyncpg.Pool
+) -> None:
+    ledger = await create_ledger(client, "Card program")
+    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+    wallet = await create_account(client, ledger.id, "Wallet")
+    settlement = await create_account(client, ledger.id, "Settlement", normal_balance=DEBIT_NORMAL)
+    await create_transaction(client, transfer(cash.id, wallet.id, 4_000, status=POSTED))
+    answers = await asyncio.gather(*(client.holds.PlaceHold(place(wallet.id, settlement.id, 10)) for _ in range(1_000)))
+    assert sum(a.decision == APPROVED for a in answers) == 400
+    # (pending, posted, available): all 4,000 held, none of it posted away yet.
+    assert amounts(await get_account(client, wallet.id)) == (0, 4_000, 0)
+    held = await citus_pool.fetchval(
+        "SELECT count(*) FROM holds WHERE ledger_id = $1 AND ledger_account_id = $2 AND status = 'pending'",
+        uuid.UUID(ledger.id),
+        uuid.UUID(wallet.id),
+    )
+    assert held == 400
+
+
+async def test_ledgers_spread_over_both_workers_each_with_all_its_rows_on_one(
+    client: LedgerdClient, citus_pool: asyncpg.Pool, citus_url: str
+) -> None:
+    nodes_of_ledgers = set()
+    for n in range(16):  # all on one worker by chance: 2 in 65,536
+        ledger = await create_ledger(client, f"Ledger {n}")
+        cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+        wallet = await create_account(client, ledger.id, "Wallet")
+        await create_transaction(client, transfer(cash.id, wallet.id, 5, status=POSTED))
+        nodes = {
+            r["nodeport"]
+            for r in await citus_pool.fetch(
+                """SELECT s.nodeport FROM unnest($2::regclass[]) AS t(name)
+                   JOIN citus_shards s ON s.table_name = t.name
+                    AND s.shardid = get_shard_id_for_distribution_column(t.name, $1::uuid)""",
+                uuid.UUID(ledger.id),
+                ["ledgers", "ledger_accounts", "ledger_transactions", "ledger_entries", "ledger_account_versions"],
+            )
+        }
+        assert len(nodes) == 1, nodes  # the ledger's rows, wherever they are, are on one worker
+        nodes_of_ledgers |= nodes
+    workers = {r["node_port"] for r in await citus_pool.fetch("SELECT * FROM citus_get_active_worker_nodes()")}
+    assert nodes_of_ledgers == workers
+
+
+async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(database_url: str) -> None:
+    code, output = await run_ledgerd("migrate", "--citus", database_url=database_url)
+    assert code == 2
+    assert "not a Citus coordinator" in output
