@@ -14,6 +14,7 @@ import pytest
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import RunningServer, start_server
 from ledgerd.server.core.api_keys import create_api_key
+from ledgerd.server.core.verify import NotOnCitus, verify
 from ledgerd.server.store import distribution
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
@@ -132,6 +133,11 @@ async def test_ledgers_spread_over_both_workers_each_with_all_its_rows_on_one(
         nodes_of_ledgers |= nodes
     workers = {r["node_port"] for r in await citus_pool.fetch("SELECT * FROM citus_get_active_worker_nodes()")}
     assert nodes_of_ledgers == workers
+
+
+async def test_verify_refuses_at_once_on_citus(citus_pool: asyncpg.Pool) -> None:
+    with pytest.raises(NotOnCitus, match="does not run on Citus yet"):
+        await verify(citus_pool)
 
 
 async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(database_url: str) -> None:

@@ -288,6 +288,9 @@ async def run(
         "mix": mix,
         **results.figures(arguments.scenario, recorder, elapsed, measured),
         "verify_ok": verdict.ok if verdict else None,
+        # None where `ledgerd verify` does not run (Citus, docs/scaling.md): verify_ok then
+        # rests on the wallets and the acknowledged holds alone.
+        "verify_invariants": verdict.invariants_hold if verdict else None,
         "git_commit": git_commit(),
         "_recorder": recorder,
     }

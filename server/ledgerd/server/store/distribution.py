@@ -40,10 +40,13 @@ async def is_citus(connection: asyncpg.Connection) -> bool:
 
 
 async def is_distributed(connection: asyncpg.Connection) -> bool:
+    # Two statements: a database without Citus has no pg_dist_partition, and PostgreSQL resolves
+    # every relation of a statement before it evaluates any of it.
+    if not await connection.fetchval("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')"):
+        return False
     return bool(
         await connection.fetchval(
-            "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')"
-            " AND EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = 'ledgers'::regclass)"
+            "SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = 'ledgers'::regclass)"
         )
     )
 
