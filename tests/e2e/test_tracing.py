@@ -55,6 +55,10 @@ async def traced_client(
         yield client
 
 
+# A safety net for a span still ending, not a measurement: 10 ms apart, 5 s in all.
+SPAN_END_POLLS = 500
+
+
 def finished(tracing: Tracing, exporter: InMemorySpanExporter) -> tuple[ReadableSpan, ...]:
     tracing.flush()
     return exporter.get_finished_spans()
@@ -67,6 +71,17 @@ def call_spans(spans: tuple[ReadableSpan, ...], method: str) -> list[ReadableSpa
         for s in spans
         if s.attributes and (s.attributes.get("rpc.service"), s.attributes.get("rpc.method")) == (service, name)
     ]
+
+
+async def ended_call_spans(tracing: Tracing, exporter: InMemorySpanExporter, method: str) -> list[ReadableSpan]:
+    """The method's server spans once they have ended: a server span ends just after its answer
+    is sent, so the caller may hold the answer (a refusal, at once) before the span is finished."""
+    for _ in range(SPAN_END_POLLS):
+        spans = call_spans(finished(tracing, exporter), method)
+        if spans:
+            return spans
+        await asyncio.sleep(0.01)
+    return []
 
 
 def sql_children(spans: tuple[ReadableSpan, ...], parent: ReadableSpan) -> list[ReadableSpan]:
@@ -210,7 +225,7 @@ async def test_a_refused_call_answers_its_trace_id_as_request_id_and_logs_it(
         )
     details = error_details(raised.value)
     assert (details.code, details.request_id) == (grpc.StatusCode.NOT_FOUND, caller_trace)
-    [get] = call_spans(finished(tracing, exporter), "/ledgerd.v1.LedgerService/GetLedger")
+    [get] = await ended_call_spans(tracing, exporter, "/ledgerd.v1.LedgerService/GetLedger")
     assert trace.format_trace_id(get.context.trace_id) == caller_trace
     # (A server span's status stays unset for NOT_FOUND: the semantic conventions count it the caller's error.)
     assert (get.attributes or {})["rpc.grpc.status_code"] == grpc.StatusCode.NOT_FOUND.value[0]
