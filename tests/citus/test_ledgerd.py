@@ -82,12 +82,14 @@ async def test_every_ledger_table_is_distributed_by_ledger_id_beside_its_ledger(
         assert layout[table]["colocationid"] == ledgers["colocationid"], table
     for table in REFERENCE_TABLES:
         assert layout[table]["partmethod"] == "n", table
-    # The batch write is routed by its first argument, the ledger, to the ledger's worker.
-    routed = await citus_pool.fetchrow(
-        """SELECT distribution_argument_index, colocationid FROM pg_dist_object
-           WHERE objid = 'ledgerd_write_batch'::regproc"""
-    )
-    assert (routed["distribution_argument_index"], routed["colocationid"]) == (0, ledgers["colocationid"])
+    # The batch write and the change feed's horizon are routed by their first argument, the ledger,
+    # to the ledger's worker.
+    for function in ("ledgerd_write_batch", "ledgerd_feed_horizon"):
+        routed = await citus_pool.fetchrow(
+            "SELECT distribution_argument_index, colocationid FROM pg_dist_object WHERE objid = $1::text::regproc",
+            function,
+        )
+        assert (routed["distribution_argument_index"], routed["colocationid"]) == (0, ledgers["colocationid"])
 
 
 async def test_1000_concurrent_holds_on_one_wallet_approve_exactly_what_its_funds_allow(

@@ -14,6 +14,7 @@ import asyncpg
 import grpc
 
 from ledgerd.client import LedgerdClient
+from ledgerd.server.store import distribution
 from ledgerd.v1 import transaction_pb2
 
 from .ledger_helpers import (
@@ -64,11 +65,28 @@ async def update(client: LedgerdClient, transaction_id: str, **fields: Any) -> N
     )
 
 
+async def connect_to_writing_node(pool: asyncpg.Pool, database_url: str, ledger_id: str) -> asyncpg.Connection:
+    """A connection to the node where the ledger's versions are written: the database itself, or on
+    Citus the ledger's worker (docs/scaling.md). A write sent through the coordinator gets its
+    defaults (the version's xact_id) evaluated on the coordinator, whose transaction ids are not the
+    worker's; ledgerd's own writes run on the worker, inside the routed batch write."""
+    async with pool.acquire() as connection:
+        if not await distribution.is_distributed(connection):
+            return await asyncpg.connect(database_url)
+        node = await connection.fetchrow(
+            """SELECT nodename, nodeport FROM citus_shards
+               WHERE table_name = 'ledgers'::regclass
+                 AND shardid = get_shard_id_for_distribution_column('ledgers', $1::uuid)""",
+            uuid.UUID(ledger_id),
+        )
+    return await asyncpg.connect(database_url, host=node["nodename"], port=node["nodeport"])
+
+
 async def feed_order(pool: asyncpg.Pool, ledger_id: str) -> list[tuple[str, int]]:
     """(transaction id, status name) of every version of the ledger, in the feed's documented order."""
     records = await pool.fetch(
         """SELECT v.ledger_transaction_id::text AS id, v.status FROM ledger_transaction_versions v
-           JOIN ledger_transactions t ON t.id = v.ledger_transaction_id WHERE t.ledger_id = $1
+           WHERE v.ledger_id = $1
            ORDER BY v.xact_id, v.ledger_transaction_id, v.version""",
         uuid.UUID(ledger_id),
     )
@@ -143,7 +161,7 @@ async def test_concurrent_writers_reach_a_watcher_once_each_and_a_resumed_watche
 
 
 async def test_a_change_committed_late_by_an_older_transaction_is_sent_before_the_newer_one(
-    client: LedgerdClient, pool: asyncpg.Pool
+    client: LedgerdClient, pool: asyncpg.Pool, database_url: str
 ) -> None:
     """A database transaction that began before another but commits after it: a cursor on commit
     arrival would have passed it. The feed holds back everything newer until it has committed."""
@@ -151,25 +169,31 @@ async def test_a_change_committed_late_by_an_older_transaction_is_sent_before_th
     early = await create_transaction(client, transfer(cash, wallet, 100))
     stream = watch(client, ledger_id)
     assert changes(await take(stream, 1)) == [(early.id, PENDING)]
-    async with pool.acquire() as connection:
+    connection = await connect_to_writing_node(pool, database_url, ledger_id)
+    try:
         late = connection.transaction()
         await late.start()
-        await connection.fetchval("SELECT pg_current_xact_id()")  # its id is now older than the next write's
-        newer = await create_transaction(client, transfer(cash, wallet, 200))  # commits first
         # The change the late transaction makes: what the write path writes to update a description.
+        # Its first write gives it its transaction id, now older than the next write's, on the node
+        # that writes the ledger (on Citus, the ledger's worker).
         await connection.execute(
-            "UPDATE ledger_transactions SET description = 'late', updated_at = now() WHERE id = $1",
+            "UPDATE ledger_transactions SET description = 'late', updated_at = now() WHERE ledger_id = $1 AND id = $2",
+            uuid.UUID(ledger_id),
             uuid.UUID(early.id),
         )
+        newer = await create_transaction(client, transfer(cash, wallet, 200))  # commits first
         await connection.execute(
             """INSERT INTO ledger_transaction_versions (ledger_transaction_id, version, description, status,
                    external_id, effective_at, posted_at, metadata, ledger_entries, created_at, ledger_id)
                SELECT ledger_transaction_id, 1, 'late', status, external_id, effective_at, posted_at, metadata,
                    ledger_entries, now(), ledger_id
-               FROM ledger_transaction_versions WHERE ledger_transaction_id = $1""",
+               FROM ledger_transaction_versions WHERE ledger_id = $1 AND ledger_transaction_id = $2""",
+            uuid.UUID(ledger_id),
             uuid.UUID(early.id),
         )
         await late.commit()
+    finally:
+        await connection.close()
     answers = await take(stream, 2)
     assert [(a.ledger_transaction.id, a.ledger_transaction.description) for a in answers] == [
         (early.id, "late"),

@@ -38,7 +38,7 @@ class TransactionFeedUseCases:
         position = after
         while True:
             async with self.pool.acquire() as connection:
-                below = await store.horizon(connection)
+                below = await store.horizon(connection, ledger_id)
                 found = await store.versions_after(
                     connection, ledger_id, position, below, limits.transaction_feed_versions_per_read_max
                 )

@@ -19,7 +19,14 @@ WRITE_FUNCTION = (
     " idempotency_keys[], ledger_account_balance_monitors[], ledger_account_balance_monitor_alerts[],"
     " ledgerable_events[], audit_events[])"
 )
-ROUTED_BY = "ledger"
+
+# The functions Citus runs whole on the worker that holds the ledger named by their argument: the
+# batch write, and the change feed's horizon (migration 0015), which must be the snapshot of the
+# worker whose transaction ids the ledger's versions carry.
+ROUTED_FUNCTIONS = {
+    WRITE_FUNCTION: "ledger",
+    "ledgerd_feed_horizon(uuid)": "ledger",
+}
 
 
 class NotCitus(RuntimeError):
@@ -70,13 +77,15 @@ def _definition(name: str) -> str:
 
 
 async def distribute(connection: asyncpg.Connection) -> bool:
-    """Lays the database out for Citus unless it is already; True when it did. Raises NotCitus on a
-    database that is not a Citus coordinator with workers."""
+    """Lays the database out for Citus unless it is already, and routes every function of
+    ROUTED_FUNCTIONS that is not yet (a migration newer than the layout adds one); True when it laid
+    the database out. Raises NotCitus on a database that is not a Citus coordinator with workers."""
     if not await is_citus(connection):
         raise NotCitus("not a Citus coordinator with active workers (docs/scaling.md)")
     await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
     try:
         if await is_distributed(connection):
+            await _route_functions(connection)
             return False
         layout = (importlib.resources.files("ledgerd.server.store") / "citus_layout.sql").read_text()
         async with connection.transaction():
@@ -86,9 +95,21 @@ async def distribute(connection: asyncpg.Connection) -> bool:
             await connection.execute(layout)
             for name in ROW_TYPED_FUNCTIONS:
                 await connection.execute(_definition(name))
-        await connection.execute(
-            "SELECT create_distributed_function($1, $2, colocate_with => 'ledgers')", WRITE_FUNCTION, ROUTED_BY
-        )
+        await _route_functions(connection)
         return True
     finally:
         await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+
+async def _route_functions(connection: asyncpg.Connection) -> None:
+    for signature, argument in ROUTED_FUNCTIONS.items():
+        routed = await connection.fetchval(
+            """SELECT EXISTS (SELECT FROM pg_dist_object
+                              WHERE classid = 'pg_proc'::regclass AND objid = $1::text::regprocedure
+                                AND distribution_argument_index IS NOT NULL)""",
+            signature,
+        )
+        if not routed:
+            await connection.execute(
+                "SELECT create_distributed_function($1, $2, colocate_with => 'ledgers')", signature, argument
+            )

@@ -13,10 +13,13 @@ from ledgerd.server.store.transactions import VERSION_COLUMNS, versions_with_ent
 Executor = Any
 
 
-async def horizon(db: Executor) -> int:
-    """The oldest database transaction still running (or the next to start): every one before it
-    has committed or aborted, so no version with a smaller xact_id can still appear."""
-    value: str = await db.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+async def horizon(db: Executor, ledger_id: uuid.UUID) -> int:
+    """The oldest database transaction still running (or the next to start) where the ledger's
+    versions are written: every one before it has committed or aborted, so no version with a
+    smaller xact_id can still appear. Asked through ledgerd_feed_horizon (migration 0015), which
+    Citus runs on the ledger's worker, whose transaction ids the versions carry there."""
+    # The call alone, uncast: Citus delegates a statement that is exactly one function call.
+    value: int = await db.fetchval("SELECT ledgerd_feed_horizon($1)", ledger_id)
     return int(value)
 
 
