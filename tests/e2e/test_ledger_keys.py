@@ -33,7 +33,7 @@ KEYED_TABLES = (
     "ledger_account_category_paths",
     "ledger_account_category_closure",
 )
-CHECK = "every row names the ledger of the row it belongs to"
+CHECK = "every row references rows that exist in its own ledger"
 
 
 async def book(client: LedgerdClient, funds: int) -> tuple[str, str, str, str]:

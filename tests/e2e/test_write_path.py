@@ -169,7 +169,7 @@ async def test_verify_names_a_row_that_references_nothing(client: LedgerdClient,
     backing = await pool.fetchval("SELECT ledger_transaction_id FROM holds WHERE id = $1", hold_id)
     await pool.execute("UPDATE holds SET ledger_transaction_id = $1 WHERE id = $2", uuid.uuid4(), hold_id)
     try:
-        offenders = (await verify(pool))["every row references rows that exist"]
+        offenders = (await verify(pool))["every row references rows that exist in its own ledger"]
     finally:
         await pool.execute("UPDATE holds SET ledger_transaction_id = $1 WHERE id = $2", backing, hold_id)
     assert [(r["rows"], r["id"]) for r in offenders] == [("holds", held.hold.id)]

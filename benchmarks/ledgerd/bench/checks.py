@@ -1,6 +1,5 @@
 """Correctness after every run: `ledgerd verify`, no guarded wallet below its floor, and every
-hold the server acknowledged present in the database. On Citus, where `ledgerd verify` does not run
-yet (docs/scaling.md), the last two only: `invariants_hold` is then None, not True."""
+hold the server acknowledged present in the database, on one PostgreSQL and on Citus alike."""
 
 from __future__ import annotations
 
@@ -9,27 +8,22 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from ledgerd.server.core.verify import NotOnCitus, verify
+from ledgerd.server.core.verify import verify
 
 
 @dataclass(frozen=True)
 class Verdict:
-    invariants_hold: bool | None  # None: not checked (Citus)
+    invariants_hold: bool
     wallets_below_floor: int
     acknowledged_holds_missing: int
 
     @property
     def ok(self) -> bool:
-        return (
-            self.invariants_hold is not False and self.wallets_below_floor == 0 and self.acknowledged_holds_missing == 0
-        )
+        return self.invariants_hold and self.wallets_below_floor == 0 and self.acknowledged_holds_missing == 0
 
 
 async def check(pool: asyncpg.Pool, wallets: list[str], acknowledged_holds: list[str]) -> Verdict:
-    try:
-        invariants_hold: bool | None = not any((await verify(pool)).values())
-    except NotOnCitus:
-        invariants_hold = None
+    invariants_hold = not any((await verify(pool)).values())
     below = await pool.fetchval(
         """SELECT count(*) FROM ledger_accounts
            WHERE id = ANY($1::uuid[]) AND posted_credits - posted_debits - pending_debits < 0""",
