@@ -197,9 +197,18 @@ async def test_the_migration_files_existing_rows_under_their_ledger(own_database
         )
         await connection.execute("INSERT INTO ledger_account_category_accounts VALUES ($1, $2, now())", child, wallet)
 
+        recorded = await connection.fetchval(
+            """INSERT INTO audit_events VALUES (gen_random_uuid(), $1, NULL, 'test', ARRAY[$2::uuid], now())
+               RETURNING id""",
+            organization,
+            transaction,
+        )
+
         assert (await apply_migrations(connection))[0].version == 14
         for table in KEYED_TABLES:
             filed = await connection.fetch(f"SELECT ledger_id FROM {table}")
             assert filed and {r["ledger_id"] for r in filed} == {ledger}, table
+        # 0016: an audit event from before 0014 is filed under the ledger of the transaction it records.
+        assert await connection.fetchval("SELECT ledger_id FROM audit_events WHERE id = $1", recorded) == ledger
     finally:
         await connection.close()
