@@ -178,3 +178,18 @@ async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(dat
     code, output = await run_ledgerd("migrate", "--citus", database_url=database_url)
     assert code == 2
     assert "not a Citus coordinator" in output
+
+
+async def test_sync_refuses_a_citus_source_and_writes_nothing_into_the_warehouse(
+    citus_url: str, database_url: str
+) -> None:
+    # The warehouse: the plain session database (it is not the source, and has no sync schema).
+    code, output = await run_ledgerd("sync", "--to", database_url, "--schema", "from_citus", database_url=citus_url)
+    assert code == 2, output
+    assert "does not run on Citus" in output
+    connection = await asyncpg.connect(database_url)
+    try:
+        schema = await connection.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = 'from_citus'")
+    finally:
+        await connection.close()
+    assert schema is None

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from ledgerd.server.core.sync import SyncAlreadyRunning, SyncReport, sync
+from ledgerd.server.core.sync import SyncAlreadyRunning, SyncNotOnCitus, SyncReport, sync
 from ledgerd.server.domain import limits
 from ledgerd.server.store.warehouse import SCHEMA_NAME
 
@@ -54,6 +54,9 @@ def add_sync_command(
         except SyncAlreadyRunning as error:
             print(f"ledgerd sync: {error}", file=sys.stderr)
             return 1
+        except SyncNotOnCitus as error:
+            print(f"ledgerd sync: {error}", file=sys.stderr)
+            return 2
         finally:
             await warehouse.close()
             await pool.close()

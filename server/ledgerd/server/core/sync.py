@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from ledgerd.server.store import distribution
 from ledgerd.server.store import warehouse as store
 from ledgerd.server.store.warehouse import Mark, Table
 
@@ -25,6 +26,12 @@ log = logging.getLogger(__name__)
 
 class SyncAlreadyRunning(RuntimeError):
     pass
+
+
+class SyncNotOnCitus(RuntimeError):
+    """A run copies the row versions below one horizon of transaction ids, read off the source's
+    snapshot; on Citus every worker numbers its own transactions and the coordinator's snapshot
+    bounds none of them, so a window would miss rows (docs/scaling.md): refused rather than run."""
 
 
 @dataclass
@@ -36,6 +43,8 @@ class SyncReport:
 
 async def sync(source: asyncpg.Connection, warehouse: asyncpg.Connection, schema: str, rows_max: int) -> SyncReport:
     """One run: every synced table brought up to the source's current horizon."""
+    if await distribution.is_distributed(source):
+        raise SyncNotOnCitus("ledgerd sync does not run on Citus (docs/scaling.md)")
     if not await store.lock_warehouse(warehouse):
         raise SyncAlreadyRunning("another ledgerd sync is writing into this warehouse")
     tables = [await store.describe(source, name) for name in store.SYNCED_TABLES]
