@@ -132,9 +132,11 @@ async def list_categories(
 # as-of totals are those of ledgerd_totals_as_of (migration 0014) with the ledger named: that
 # function selects entries by account alone, which on Citus is a read of every shard, and a
 # function called in a statement keeps the statement from being sent whole to the ledger's shard.
+# The members are given as an array so that the accounts and entries are read by their account
+# indexes, never by a scan of the ledger's rows.
 MEMBER_TOTALS = {
     "current": """SELECT a.id AS ledger_account_id, {columns} FROM ledger_accounts a
-                   WHERE a.ledger_id = $2 AND a.id IN (SELECT ledger_account_id FROM members)""",
+                   WHERE a.ledger_id = $2 AND a.id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members))""",
     "as_of": """SELECT e.ledger_account_id,
                     sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'credit') AS posted_credits,
                     sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit') AS posted_debits,
@@ -143,7 +145,7 @@ MEMBER_TOTALS = {
                  FROM ledger_entries e
                  JOIN ledger_transactions t ON t.ledger_id = e.ledger_id AND t.id = e.ledger_transaction_id
                  WHERE e.ledger_id = $2 AND t.ledger_id = $2
-                   AND e.ledger_account_id IN (SELECT ledger_account_id FROM members)
+                   AND e.ledger_account_id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members))
                    AND e.discarded_at IS NULL AND t.status <> 'archived' AND t.effective_at <= $3
                  GROUP BY e.ledger_account_id""",
 }
