@@ -66,30 +66,38 @@ def _as_member(category: Category) -> Member:
 async def _with_sums(
     connection: asyncpg.Connection | asyncpg.Pool, categories: Sequence[Category], effective_at: datetime | None
 ) -> list[Category]:
-    sums = await store.sums(connection, [c.id for c in categories], effective_at)
+    # One statement per ledger (a page of a list may hold categories of several): each then reads
+    # one ledger's rows, a single-shard statement on Citus. Each ledger's sums are one snapshot.
+    by_ledger: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for c in categories:
+        by_ledger.setdefault(c.ledger_id, []).append(c.id)
+    sums: dict[uuid.UUID, tuple[BalanceTotals, int]] = {}
+    for ledger_id, ids in by_ledger.items():
+        sums.update(await store.sums(connection, ledger_id, ids, effective_at))
     return [with_totals(c, *sums[c.id], effective_at) for c in categories]
 
 
 async def _nest(connection: asyncpg.Connection, parent: Category, child: Category, now: datetime) -> None:
     """Nests `child` in `parent` (the ledger's membership lock is held); idempotent."""
     check_member(parent, _as_member(child))
-    if await store.has_member(connection, "category", parent.id, child.id):
+    ledger_id = parent.ledger_id  # the child's too (check_member)
+    if await store.has_member(connection, "category", ledger_id, parent.id, child.id):
         return
-    parent_ancestors = await store.ancestors(connection, parent.id)
-    child_descendants = await store.descendants(connection, child.id)
-    counts = await store.account_counts(connection, [*parent_ancestors, child.id])
+    parent_ancestors = await store.ancestors(connection, ledger_id, parent.id)
+    child_descendants = await store.descendants(connection, ledger_id, child.id)
+    counts = await store.account_counts(connection, ledger_id, [*parent_ancestors, child.id])
     child_count = counts.pop(child.id)
     facts = NestingFacts(
         parent_ancestors=parent_ancestors,
         child_descendants=child_descendants,
-        categories_reached=await store.categories_reached(connection, parent_ancestors, child_descendants),
-        accounts_reached=await store.accounts_reached(connection, parent_ancestors, child.id),
+        categories_reached=await store.categories_reached(connection, ledger_id, parent_ancestors, child_descendants),
+        accounts_reached=await store.accounts_reached(connection, ledger_id, parent_ancestors, child.id),
         account_counts=counts,
         child_account_count=child_count,
     )
     check_nesting(parent.id, child.id, facts)
-    await store.add_nested(connection, parent.ledger_id, parent.id, parent_ancestors, child.id, child_descendants, now)
-    await store.touch(connection, _upward(parent.id, parent_ancestors), child_count, now)
+    await store.add_nested(connection, ledger_id, parent.id, parent_ancestors, child.id, child_descendants, now)
+    await store.touch(connection, ledger_id, _upward(parent.id, parent_ancestors), child_count, now)
 
 
 def _upward(category_id: uuid.UUID, ancestors: Iterable[uuid.UUID]) -> list[uuid.UUID]:
@@ -207,27 +215,29 @@ async def add_account(
     connection: asyncpg.Connection, organization_id: uuid.UUID, category: Category, account_id: uuid.UUID, now: datetime
 ) -> None:
     check_member(category, await _account(connection, organization_id, account_id))
-    if await store.has_member(connection, "account", category.id, account_id):
+    ledger_id = category.ledger_id  # the account's too (check_member)
+    if await store.has_member(connection, "account", ledger_id, category.id, account_id):
         return
-    ancestors = await store.ancestors(connection, category.id)
+    ancestors = await store.ancestors(connection, ledger_id, category.id)
     facts = AccountAdditionFacts(
-        reachers=await store.reachers(connection, ancestors, account_id),
-        account_counts=await store.account_counts(connection, ancestors),
+        reachers=await store.reachers(connection, ledger_id, ancestors, account_id),
+        account_counts=await store.account_counts(connection, ledger_id, ancestors),
     )
     check_account_addition(category.id, account_id, facts)
-    await store.add_account(connection, category.ledger_id, category.id, ancestors, account_id, now)
-    await store.touch(connection, _upward(category.id, ancestors), 1, now)
+    await store.add_account(connection, ledger_id, category.id, ancestors, account_id, now)
+    await store.touch(connection, ledger_id, _upward(category.id, ancestors), 1, now)
 
 
 async def remove_account(
     connection: asyncpg.Connection, organization_id: uuid.UUID, category: Category, account_id: uuid.UUID, now: datetime
 ) -> None:
     await _account(connection, organization_id, account_id)
-    if not await store.has_member(connection, "account", category.id, account_id):
+    ledger_id = category.ledger_id  # a member is of its category's ledger; another account is no member
+    if not await store.has_member(connection, "account", ledger_id, category.id, account_id):
         return
-    ancestors = await store.ancestors(connection, category.id)
-    await store.remove_account(connection, category.id, ancestors, account_id)
-    await store.touch(connection, _upward(category.id, ancestors), -1, now)
+    ancestors = await store.ancestors(connection, ledger_id, category.id)
+    await store.remove_account(connection, ledger_id, category.id, ancestors, account_id)
+    await store.touch(connection, ledger_id, _upward(category.id, ancestors), -1, now)
 
 
 async def add_category(
@@ -241,10 +251,11 @@ async def remove_category(
     connection: asyncpg.Connection, organization_id: uuid.UUID, parent: Category, child_id: uuid.UUID, now: datetime
 ) -> None:
     await _categories(connection, organization_id, [child_id])
-    if not await store.has_member(connection, "category", parent.id, child_id):
+    ledger_id = parent.ledger_id  # a nested category is of its parent's ledger; another is no member
+    if not await store.has_member(connection, "category", ledger_id, parent.id, child_id):
         return
-    parent_ancestors = await store.ancestors(connection, parent.id)
-    child_descendants = await store.descendants(connection, child_id)
-    (child_count,) = (await store.account_counts(connection, [child_id])).values()
-    await store.remove_nested(connection, parent.id, parent_ancestors, child_id, child_descendants)
-    await store.touch(connection, _upward(parent.id, parent_ancestors), -child_count, now)
+    parent_ancestors = await store.ancestors(connection, ledger_id, parent.id)
+    child_descendants = await store.descendants(connection, ledger_id, child_id)
+    (child_count,) = (await store.account_counts(connection, ledger_id, [child_id])).values()
+    await store.remove_nested(connection, ledger_id, parent.id, parent_ancestors, child_id, child_descendants)
+    await store.touch(connection, ledger_id, _upward(parent.id, parent_ancestors), -child_count, now)

@@ -1,7 +1,12 @@
 """SQL of ledger account categories: the rows, the direct memberships, and the two closures
 (category -> descendant categories, category -> accounts) that make a category's balances one
 indexed read. Every query is scoped to one organization; membership changes of a ledger are
-serialised by `lock_memberships` (migration 0004 describes the tables)."""
+serialised by `lock_memberships` (migration 0004 describes the tables).
+
+Every statement past the category reads names its ledger: each ledger table in it is filtered by
+`ledger_id = $n` and joined to the others on ledger_id, so that on Citus, where these tables are
+distributed by ledger_id, each is a statement on the one shard of that ledger (docs/scaling.md).
+On one PostgreSQL the filter is a residual condition on the same index reads."""
 
 from __future__ import annotations
 
@@ -123,31 +128,48 @@ async def list_categories(
     return [category(r) for r in records]
 
 
-# The totals of each member account, current or as of a time; `members` names the accounts.
+# The totals of each member account, current or as of a time; `members` names the accounts. The
+# as-of totals are those of ledgerd_totals_as_of (migration 0014) with the ledger named: that
+# function selects entries by account alone, which on Citus is a read of every shard, and a
+# function called in a statement keeps the statement from being sent whole to the ledger's shard.
+# The members are given as an array so that the accounts and entries are read by their account
+# indexes, never by a scan of the ledger's rows.
 MEMBER_TOTALS = {
-    "current": "SELECT id AS ledger_account_id, {columns} FROM ledger_accounts "
-    "WHERE id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members))",
-    "as_of": "SELECT * FROM ledgerd_totals_as_of(ARRAY(SELECT DISTINCT ledger_account_id FROM members), $2, true)",
+    "current": """SELECT a.id AS ledger_account_id, {columns} FROM ledger_accounts a
+                   WHERE a.ledger_id = $2 AND a.id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members))""",
+    "as_of": """SELECT e.ledger_account_id,
+                    sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'credit') AS posted_credits,
+                    sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit') AS posted_debits,
+                    sum(e.amount) FILTER (WHERE t.status = 'pending' AND e.direction = 'credit') AS pending_credits,
+                    sum(e.amount) FILTER (WHERE t.status = 'pending' AND e.direction = 'debit') AS pending_debits
+                 FROM ledger_entries e
+                 JOIN ledger_transactions t ON t.ledger_id = e.ledger_id AND t.id = e.ledger_transaction_id
+                 WHERE e.ledger_id = $2 AND t.ledger_id = $2
+                   AND e.ledger_account_id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members))
+                   AND e.discarded_at IS NULL AND t.status <> 'archived' AND t.effective_at <= $3
+                 GROUP BY e.ledger_account_id""",
 }
 
 
 async def sums(
-    db: Executor, category_ids: list[uuid.UUID], effective_at: datetime | None = None
+    db: Executor, ledger_id: uuid.UUID, category_ids: list[uuid.UUID], effective_at: datetime | None = None
 ) -> dict[uuid.UUID, tuple[BalanceTotals, int]]:
-    """Category id -> (sums of the totals of the accounts it reaches, how many those are): current,
-    or counting the entries effective at or before `effective_at`. One statement, one snapshot."""
+    """Category id -> (sums of the totals of the accounts it reaches, how many those are), for
+    categories of the one ledger: current, or counting the entries effective at or before
+    `effective_at`. One statement, one snapshot."""
     columns = ", ".join(TOTAL_COLUMNS)
     member_totals = MEMBER_TOTALS["current" if effective_at is None else "as_of"].format(columns=columns)
     summed = ", ".join(f"sum(t.{c}) AS {c}" for c in TOTAL_COLUMNS)
     records = await db.fetch(
         f"""WITH members AS (
                 SELECT ledger_account_category_id, ledger_account_id FROM ledger_account_category_closure
-                WHERE ledger_account_category_id = ANY($1::uuid[])
+                WHERE ledger_id = $2 AND ledger_account_category_id = ANY($1::uuid[])
             ), member_totals AS ({member_totals})
             SELECT m.ledger_account_category_id AS id, count(*) AS accounts, {summed}
             FROM members m LEFT JOIN member_totals t ON t.ledger_account_id = m.ledger_account_id
             GROUP BY m.ledger_account_category_id""",
         category_ids,
+        ledger_id,
         *(() if effective_at is None else (effective_at,)),
     )
     found = {r["id"]: (summed_totals(r), r["accounts"]) for r in records}
@@ -157,35 +179,43 @@ async def sums(
 # --- membership facts ----------------------------------------------------------------------------
 
 
-async def ancestors(db: Executor, category_id: uuid.UUID) -> dict[uuid.UUID, int]:
+async def ancestors(db: Executor, ledger_id: uuid.UUID, category_id: uuid.UUID) -> dict[uuid.UUID, int]:
     """Ancestor (itself included) -> length of the path down to the category."""
     records = await db.fetch(
         """SELECT ancestor_ledger_account_category_id AS id, depth FROM ledger_account_category_paths
-           WHERE descendant_ledger_account_category_id = $1""",
+           WHERE ledger_id = $1 AND descendant_ledger_account_category_id = $2""",
+        ledger_id,
         category_id,
     )
     return {r["id"]: r["depth"] for r in records}
 
 
-async def descendants(db: Executor, category_id: uuid.UUID) -> dict[uuid.UUID, int]:
+async def descendants(db: Executor, ledger_id: uuid.UUID, category_id: uuid.UUID) -> dict[uuid.UUID, int]:
     """Descendant category (itself included) -> length of the path down to it."""
     records = await db.fetch(
         """SELECT descendant_ledger_account_category_id AS id, depth FROM ledger_account_category_paths
-           WHERE ancestor_ledger_account_category_id = $1""",
+           WHERE ledger_id = $1 AND ancestor_ledger_account_category_id = $2""",
+        ledger_id,
         category_id,
     )
     return {r["id"]: r["depth"] for r in records}
 
 
-async def account_counts(db: Executor, category_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+async def account_counts(
+    db: Executor, ledger_id: uuid.UUID, category_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, int]:
     """How many accounts each category reaches (the stored count: no closure is counted)."""
     records = await db.fetch(
-        "SELECT id, ledger_account_count FROM ledger_account_categories WHERE id = ANY($1::uuid[])", list(category_ids)
+        "SELECT id, ledger_account_count FROM ledger_account_categories WHERE ledger_id = $1 AND id = ANY($2::uuid[])",
+        ledger_id,
+        list(category_ids),
     )
     return {r["id"]: r["ledger_account_count"] for r in records}
 
 
-async def touch(db: Executor, category_ids: Iterable[uuid.UUID], accounts_added: int, now: datetime) -> None:
+async def touch(
+    db: Executor, ledger_id: uuid.UUID, category_ids: Iterable[uuid.UUID], accounts_added: int, now: datetime
+) -> None:
     """After a membership change of the first of `category_ids` (the others: its ancestors):
     each now reaches `accounts_added` more accounts (fewer when negative); the first changed now."""
     ids = list(category_ids)
@@ -193,56 +223,63 @@ async def touch(db: Executor, category_ids: Iterable[uuid.UUID], accounts_added:
         """UPDATE ledger_account_categories
            SET ledger_account_count = ledger_account_count + $2,
                updated_at = CASE WHEN id = $3 THEN $4 ELSE updated_at END
-           WHERE id = ANY($1::uuid[])""",
+           WHERE ledger_id = $5 AND id = ANY($1::uuid[])""",
         ids,
         accounts_added,
         ids[0],
         now,
+        ledger_id,
     )
 
 
 # Whether a category directly contains a member, by kind of member.
 MEMBERSHIP_SQL = {
     "account": """SELECT true FROM ledger_account_category_accounts
-                  WHERE ledger_account_category_id = $1 AND ledger_account_id = $2""",
+                  WHERE ledger_id = $3 AND ledger_account_category_id = $1 AND ledger_account_id = $2""",
     "category": """SELECT true FROM ledger_account_category_categories
-                   WHERE parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
+                   WHERE ledger_id = $3 AND parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
 }
 
 
-async def has_member(db: Executor, kind: str, category_id: uuid.UUID, member_id: uuid.UUID) -> bool:
-    return bool(await db.fetchval(MEMBERSHIP_SQL[kind], category_id, member_id))
+async def has_member(
+    db: Executor, kind: str, ledger_id: uuid.UUID, category_id: uuid.UUID, member_id: uuid.UUID
+) -> bool:
+    return bool(await db.fetchval(MEMBERSHIP_SQL[kind], category_id, member_id, ledger_id))
 
 
-async def reachers(db: Executor, category_ids: Iterable[uuid.UUID], account_id: uuid.UUID) -> list[uuid.UUID]:
+async def reachers(
+    db: Executor, ledger_id: uuid.UUID, category_ids: Iterable[uuid.UUID], account_id: uuid.UUID
+) -> list[uuid.UUID]:
     """Those of `category_ids` that reach the account already."""
     records = await db.fetch(
         """SELECT ledger_account_category_id AS id FROM ledger_account_category_closure
-           WHERE ledger_account_id = $1 AND ledger_account_category_id = ANY($2::uuid[])""",
+           WHERE ledger_id = $3 AND ledger_account_id = $1 AND ledger_account_category_id = ANY($2::uuid[])""",
         account_id,
         list(category_ids),
+        ledger_id,
     )
     return [r["id"] for r in records]
 
 
 async def categories_reached(
-    db: Executor, ancestor_ids: Iterable[uuid.UUID], descendant_ids: Iterable[uuid.UUID]
+    db: Executor, ledger_id: uuid.UUID, ancestor_ids: Iterable[uuid.UUID], descendant_ids: Iterable[uuid.UUID]
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Some (ancestor, descendant) pairs already connected by a path."""
     records = await db.fetch(
         f"""SELECT ancestor_ledger_account_category_id AS a, descendant_ledger_account_category_id AS d
             FROM ledger_account_category_paths
-            WHERE ancestor_ledger_account_category_id = ANY($1::uuid[])
+            WHERE ledger_id = $3 AND ancestor_ledger_account_category_id = ANY($1::uuid[])
               AND descendant_ledger_account_category_id = ANY($2::uuid[])
             LIMIT {SAMPLES_MAX}""",
         list(ancestor_ids),
         list(descendant_ids),
+        ledger_id,
     )
     return [(r["a"], r["d"]) for r in records]
 
 
 async def accounts_reached(
-    db: Executor, ancestor_ids: Iterable[uuid.UUID], child_id: uuid.UUID
+    db: Executor, ledger_id: uuid.UUID, ancestor_ids: Iterable[uuid.UUID], child_id: uuid.UUID
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Some (ancestor, account) pairs where the ancestor already reaches an account the child reaches."""
     records = await db.fetch(
@@ -250,10 +287,12 @@ async def accounts_reached(
             FROM ledger_account_category_closure c
             JOIN ledger_account_category_closure a
                 ON a.ledger_id = c.ledger_id AND a.ledger_account_id = c.ledger_account_id
-            WHERE c.ledger_account_category_id = $2 AND a.ledger_account_category_id = ANY($1::uuid[])
+            WHERE c.ledger_id = $3 AND a.ledger_id = $3
+              AND c.ledger_account_category_id = $2 AND a.ledger_account_category_id = ANY($1::uuid[])
             LIMIT {SAMPLES_MAX}""",
         list(ancestor_ids),
         child_id,
+        ledger_id,
     )
     return [(r["a"], r["account"]) for r in records]
 
@@ -288,20 +327,26 @@ async def add_account(
 
 
 async def remove_account(
-    db: Executor, category_id: uuid.UUID, ancestor_ids: Iterable[uuid.UUID], account_id: uuid.UUID
+    db: Executor,
+    ledger_id: uuid.UUID,
+    category_id: uuid.UUID,
+    ancestor_ids: Iterable[uuid.UUID],
+    account_id: uuid.UUID,
 ) -> None:
     """The one path from each ancestor to the account ran through this membership."""
     await db.execute(
         """DELETE FROM ledger_account_category_accounts
-           WHERE ledger_account_category_id = $1 AND ledger_account_id = $2""",
+           WHERE ledger_id = $3 AND ledger_account_category_id = $1 AND ledger_account_id = $2""",
         category_id,
         account_id,
+        ledger_id,
     )
     await db.execute(
         """DELETE FROM ledger_account_category_closure
-           WHERE ledger_account_id = $2 AND ledger_account_category_id = ANY($1::uuid[])""",
+           WHERE ledger_id = $3 AND ledger_account_id = $2 AND ledger_account_category_id = ANY($1::uuid[])""",
         list(ancestor_ids),
         account_id,
+        ledger_id,
     )
 
 
@@ -335,9 +380,11 @@ async def add_nested(
         list(child_descendants.values()),
         ledger_id,
     )
+    # The ledger_id inserted is the one read (equal to $3): Citus runs an INSERT ... SELECT on the
+    # shards only when the distribution column is carried over from the table read.
     await db.execute(
         """INSERT INTO ledger_account_category_closure (ledger_account_category_id, ledger_account_id, ledger_id)
-           SELECT a, c.ledger_account_id, $3 FROM unnest($1::uuid[]) AS a, ledger_account_category_closure c
+           SELECT a, c.ledger_account_id, c.ledger_id FROM unnest($1::uuid[]) AS a, ledger_account_category_closure c
            WHERE c.ledger_account_category_id = $2 AND c.ledger_id = $3""",
         list(parent_ancestors),
         child_id,
@@ -347,6 +394,7 @@ async def add_nested(
 
 async def remove_nested(
     db: Executor,
+    ledger_id: uuid.UUID,
     parent_id: uuid.UUID,
     parent_ancestor_ids: Iterable[uuid.UUID],
     child_id: uuid.UUID,
@@ -357,22 +405,25 @@ async def remove_nested(
     ancestor_ids = list(parent_ancestor_ids)
     await db.execute(
         """DELETE FROM ledger_account_category_categories
-           WHERE parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
+           WHERE ledger_id = $3 AND parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
         parent_id,
         child_id,
+        ledger_id,
     )
     await db.execute(
         """DELETE FROM ledger_account_category_closure
-           WHERE ledger_account_category_id = ANY($1::uuid[])
+           WHERE ledger_id = $3 AND ledger_account_category_id = ANY($1::uuid[])
              AND ledger_account_id IN (SELECT ledger_account_id FROM ledger_account_category_closure
-                                       WHERE ledger_account_category_id = $2)""",
+                                       WHERE ledger_id = $3 AND ledger_account_category_id = $2)""",
         ancestor_ids,
         child_id,
+        ledger_id,
     )
     await db.execute(
         """DELETE FROM ledger_account_category_paths
-           WHERE ancestor_ledger_account_category_id = ANY($1::uuid[])
+           WHERE ledger_id = $3 AND ancestor_ledger_account_category_id = ANY($1::uuid[])
              AND descendant_ledger_account_category_id = ANY($2::uuid[])""",
         ancestor_ids,
         list(child_descendant_ids),
+        ledger_id,
     )

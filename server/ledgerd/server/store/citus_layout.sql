@@ -44,8 +44,14 @@ ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;
 DELETE FROM audit_events WHERE ledger_id IS NULL;
 ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only;
 ALTER TABLE audit_events ALTER COLUMN ledger_id SET NOT NULL, DROP CONSTRAINT audit_events_pkey, ADD PRIMARY KEY (ledger_id, id);
--- Triggers on distributed tables (the audit trail's append-only ones, the deleted-membership
--- records) run on the shards: allowed by citus.enable_unsafe_triggers, set for this transaction.
+-- The deleted-membership records (0008) are not kept on Citus: the trigger would run on the
+-- shard, on a worker, where the coordinator's ledgerd_deleted_rows does not exist, and so refuse
+-- every membership removal. They serve only the sync, which does not run on Citus yet
+-- (docs/scaling.md); to do with it: a table of them placed by ledger.
+DROP TRIGGER ledger_account_category_accounts_deleted ON ledger_account_category_accounts;
+DROP TRIGGER ledger_account_category_categories_deleted ON ledger_account_category_categories;
+-- Triggers on distributed tables (the audit trail's append-only ones) run on the shards: allowed
+-- by citus.enable_unsafe_triggers, set for this transaction.
 SELECT create_reference_table('organizations');
 SELECT create_reference_table('api_keys');
 -- Read by every batch write, which runs on a worker: a copy on every node (docs/scaling.md on
