@@ -15,6 +15,7 @@ from ledgerd.client import LedgerdClient
 from ledgerd.server.app import RunningServer, start_server
 from ledgerd.server.core.api_keys import create_api_key
 from ledgerd.server.core.verify import verify
+from ledgerd.server.domain import limits
 from ledgerd.server.store import distribution
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
@@ -31,6 +32,7 @@ from ..e2e.ledger_helpers import (
     transfer,
 )
 from ..e2e.test_holds import APPROVED, place
+from ..e2e.test_watching import seen, take, watch
 
 REFERENCE_TABLES = {"organizations", "api_keys", "ledgerd_balance_listeners"}
 
@@ -172,6 +174,40 @@ async def test_verify_names_an_account_whose_stored_balance_was_changed_on_citus
     }
     assert code == 1 and "FAIL stored balances equal the sums of the entries" in output, output
     assert not any((await verify(citus_pool)).values())
+
+
+# Far longer than a notified watcher waits: an answer within it came from a notification, not a poll.
+NOT_POLLED_SECONDS = 3_600.0
+NOTIFIED_WITHIN_SECONDS = 20
+
+
+async def test_a_watcher_hears_a_write_on_the_ledgers_worker_and_after_losing_that_connection(
+    client: LedgerdClient, citus_pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The batch write runs on the ledger's worker and notifies there; with polling all but off, the
+    # watcher sees the write only if the server listens on the workers (distribution.listen_nodes).
+    monkeypatch.setattr(limits, "watch_poll_interval_seconds", NOT_POLLED_SECONDS)
+    ledger = await create_ledger(client, "Watched")
+    cash = (await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)).id
+    wallet = (await create_account(client, ledger.id, "Wallet")).id
+    stream = watch(client, wallet)
+    assert seen(await take(stream, 1)) == [(0, 0)]
+    await create_transaction(client, transfer(cash, wallet, 100, status=POSTED))
+    answers = await asyncio.wait_for(take(stream, 1), NOTIFIED_WITHIN_SECONDS)
+    assert seen(answers) == [(1, 100)]
+
+    # The workers' listening sessions end (a worker restarted, a network cut): the feed listens
+    # again and reads again, so neither the write made meanwhile nor the next one is missed.
+    ended = await citus_pool.fetch(
+        """SELECT success, result FROM run_command_on_workers($$SELECT count(pg_terminate_backend(pid))
+           FROM pg_stat_activity WHERE query LIKE 'LISTEN%'$$)"""
+    )
+    assert all(r["success"] for r in ended) and sum(int(r["result"]) for r in ended) >= 1, ended
+    await create_transaction(client, transfer(cash, wallet, 10, status=POSTED))
+    await create_transaction(client, transfer(cash, wallet, 20, status=POSTED))
+    answers = await asyncio.wait_for(take(stream, 2), NOTIFIED_WITHIN_SECONDS)
+    assert seen(answers) == [(2, 110), (3, 130)]
+    stream.cancel()
 
 
 async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(database_url: str) -> None:

@@ -30,6 +30,7 @@ from ledgerd.server.domain.errors import ErrorReason, Unavailable
 from ledgerd.server.domain.validation import Violations
 from ledgerd.server.domain.watching import AccountVersion
 from ledgerd.server.store import account_versions as store
+from ledgerd.server.store import distribution
 from ledgerd.server.store import monitors as monitors_store
 
 log = logging.getLogger(__name__)
@@ -72,19 +73,34 @@ class BalanceFeed:
         self.notify("")
 
     async def _listen(self) -> None:
-        """Holds a connection with LISTEN while anyone watches; re-establishes it when it breaks."""
+        """Holds a connection with LISTEN while anyone watches; re-establishes it when it breaks.
+        On a Citus coordinator the batch write notifies on the worker that ran it, so a connection
+        to every worker listens too (distribution.listen_nodes; none on plain PostgreSQL): the
+        losing of any of them is the losing of the feed, and everything is re-established and
+        read again, as for the coordinator's own connection."""
         while self.subscriptions:
+            nodes: list[asyncpg.Connection] = []
             try:
                 async with self.pool.acquire() as connection:
                     lost = asyncio.Event()
                     connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
                     await connection.add_listener(store.CHANNEL, self._notified)
-                    await store.register_listener(connection)
-                    self._wake_all()  # whatever committed before the registration is read now
                     try:
+                        targets = await distribution.listen_nodes(connection)
+                        for host, port in targets:
+                            node = await distribution.connect_to_node(connection, host, port)
+                            nodes.append(node)
+                            node.add_termination_listener(lambda _connection, lost=lost: lost.set())
+                            await node.add_listener(store.CHANNEL, self._notified)
+                        # Registered after every node listens: a write that sees the registration
+                        # notifies a node already listening.
+                        await store.register_listener(connection)
+                        self._wake_all()  # whatever committed before the registration is read now
                         while self.subscriptions and not lost.is_set():
                             with contextlib.suppress(TimeoutError):
                                 await asyncio.wait_for(lost.wait(), limits.watch_poll_interval_seconds)
+                            if targets and not lost.is_set() and await distribution.listen_nodes(connection) != targets:
+                                break  # a worker joined or left: listen on the new set
                     finally:
                         if not connection.is_closed():
                             # The listener first: asyncpg forgets it before UNLISTEN is sent, so a
@@ -95,6 +111,12 @@ class BalanceFeed:
                 log.warning("balance feed lost its connection (%r); listening again", error)
                 self._wake_all()
                 await asyncio.sleep(limits.watch_poll_interval_seconds)
+            finally:
+                # The workers' connections are this feed's own: closing one ends its LISTEN.
+                for node in nodes:
+                    node.terminate()
+            if self.subscriptions:
+                self._wake_all()  # a node lost or changed: what it notified meanwhile is read now
 
     def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
         self.notify(payload)

@@ -18,17 +18,34 @@ CHANNEL = "ledgerd_balances"
 
 async def register_listener(connection: Any) -> None:
     """Registers the connection's backend as a listener, so that writes notify; removes the rows
-    of listeners whose backend is gone (a crashed server's)."""
+    of listeners whose backend is gone (a crashed server's).
+
+    The live backends are read first, in a statement of their own: on Citus the listeners are a
+    reference table, and Citus refuses a modification of one that reads a local catalog view
+    ("relation pg_database is not distributed"). A row is removed only if it was made before
+    that read (a row's created_at is its own registration's read time), so a listener that
+    registers meanwhile, whose backend the read may have missed, keeps its row."""
+    # The backend and the time are read here too and sent as values: Citus sends a reference
+    # table's modification to every node, where pg_backend_pid() would name another backend.
+    live, own, read_at = await connection.fetchrow(
+        "SELECT array_agg(pid), pg_backend_pid(), clock_timestamp() FROM pg_stat_activity WHERE pid IS NOT NULL"
+    )
     await connection.execute(
-        """WITH gone AS (DELETE FROM ledgerd_balance_listeners
-                         WHERE backend_pid NOT IN (SELECT pid FROM pg_stat_activity))
-           INSERT INTO ledgerd_balance_listeners (backend_pid, created_at) VALUES (pg_backend_pid(), now())
-           ON CONFLICT (backend_pid) DO NOTHING"""
+        "DELETE FROM ledgerd_balance_listeners WHERE backend_pid <> ALL($1::int[]) AND created_at < $2",
+        live,
+        read_at,
+    )
+    await connection.execute(
+        """INSERT INTO ledgerd_balance_listeners (backend_pid, created_at) VALUES ($1, $2)
+           ON CONFLICT (backend_pid) DO NOTHING""",
+        own,
+        read_at,
     )
 
 
 async def unregister_listener(connection: Any) -> None:
-    await connection.execute("DELETE FROM ledgerd_balance_listeners WHERE backend_pid = pg_backend_pid()")
+    own = await connection.fetchval("SELECT pg_backend_pid()")
+    await connection.execute("DELETE FROM ledgerd_balance_listeners WHERE backend_pid = $1", own)
 
 
 async def versions_after(db: Executor, cursors: Mapping[uuid.UUID, int], limit: int) -> list[AccountVersion]:

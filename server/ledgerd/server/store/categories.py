@@ -201,9 +201,7 @@ async def descendants(db: Executor, ledger_id: uuid.UUID, category_id: uuid.UUID
     return {r["id"]: r["depth"] for r in records}
 
 
-async def account_counts(
-    db: Executor, ledger_id: uuid.UUID, category_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, int]:
+async def account_counts(db: Executor, ledger_id: uuid.UUID, category_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
     """How many accounts each category reaches (the stored count: no closure is counted)."""
     records = await db.fetch(
         "SELECT id, ledger_account_count FROM ledger_account_categories WHERE ledger_id = $1 AND id = ANY($2::uuid[])",
@@ -237,7 +235,8 @@ MEMBERSHIP_SQL = {
     "account": """SELECT true FROM ledger_account_category_accounts
                   WHERE ledger_id = $3 AND ledger_account_category_id = $1 AND ledger_account_id = $2""",
     "category": """SELECT true FROM ledger_account_category_categories
-                   WHERE ledger_id = $3 AND parent_ledger_account_category_id = $1 AND ledger_account_category_id = $2""",
+                   WHERE ledger_id = $3 AND parent_ledger_account_category_id = $1
+                     AND ledger_account_category_id = $2""",
 }
 
 

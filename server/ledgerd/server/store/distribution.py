@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+from typing import Any
 
 import asyncpg
+from asyncpg.connect_utils import SSLMode
 
 from ledgerd.server.store.migrate import MIGRATION_LOCK_KEY, available_migrations
 
@@ -113,3 +115,40 @@ async def _route_functions(connection: asyncpg.Connection) -> None:
             await connection.execute(
                 "SELECT create_distributed_function($1, $2, colocate_with => 'ledgers')", signature, argument
             )
+
+
+async def listen_nodes(connection: asyncpg.Connection) -> list[tuple[str, int]]:
+    """The other nodes a balance watcher must LISTEN on besides the database it is connected to:
+    on a Citus coordinator the active primary workers, because the batch write runs there as a
+    distributed function and its NOTIFY (0014_ledger_keys.sql) is raised on the worker that holds
+    the ledger; none on plain PostgreSQL, where the database itself is the only node. The
+    coordinator is listened on too (by the caller's own connection): a batch of two ledgers runs
+    from it, and so does a call for a shard placed on it."""
+    if not await is_citus(connection):
+        return []
+    records = await connection.fetch(
+        """SELECT nodename, nodeport FROM pg_dist_node
+           WHERE isactive AND noderole = 'primary' AND groupid <> 0 ORDER BY nodename, nodeport"""
+    )
+    return [(r["nodename"], r["nodeport"]) for r in records]
+
+
+async def connect_to_node(connection: asyncpg.Connection, host: str, port: int) -> asyncpg.Connection:
+    """A connection to another node of the cluster as `connection`'s user, with its password, to its
+    database: Citus nodes share the roles and the database name. asyncpg keeps the parameters it
+    resolved (DSN, environment, passfile) in `_params`, which its own pool reconnects with; there is
+    no public accessor."""
+    params = connection._params
+    # An SSL context resolved for a required mode is reused (it checks the worker's own host name
+    # when the mode verifies it); a weaker mode is passed by name so that it stays advisory.
+    ssl: Any = params.ssl if params.sslmode >= SSLMode.require else params.sslmode.name
+    return await asyncpg.connect(
+        host=host,
+        port=port,
+        user=params.user,
+        password=params.password,
+        database=params.database,
+        ssl=ssl,
+        # The same settings, application_name among them: the session is the server's in pg_stat_activity.
+        server_settings=params.server_settings,
+    )
