@@ -27,7 +27,7 @@ from ledgerd.server.domain.errors import InvariantViolation
 from ledgerd.server.store import account_versions, batch_write
 from ledgerd.server.store.batch_write import Moved, Snapshot
 from ledgerd.server.store.pool import create_pool
-from ledgerd.v1 import balance_pb2
+from ledgerd.v1 import balance_pb2, hold_pb2
 
 from .ledger_helpers import POSTED, create_account, create_transaction, get_account, transfer
 from .test_holds import APPROVED, assert_verified, card_program, place
@@ -173,6 +173,27 @@ async def test_verify_names_a_row_that_references_nothing(client: LedgerdClient,
     finally:
         await pool.execute("UPDATE holds SET ledger_transaction_id = $1 WHERE id = $2", backing, hold_id)
     assert [(r["rows"], r["id"]) for r in offenders] == [("holds", held.hold.id)]
+    await assert_verified(pool)
+
+
+async def test_verify_names_a_hold_whose_captured_amount_is_not_what_its_captures_posted(
+    client: LedgerdClient, pool: asyncpg.Pool
+) -> None:
+    wallet, settlement, _ = await card_program(client, funds=1_000)
+    uncaptured = (await client.holds.PlaceHold(place(wallet, settlement, 10))).hold.id
+    captured = (await client.holds.PlaceHold(place(wallet, settlement, 30))).hold.id
+    await client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=captured, amount=20, final=False))
+    shift = "UPDATE holds SET captured_amount = captured_amount + $2 WHERE id = $1"
+    for hold_id in (uncaptured, captured):  # one of each half of the check
+        await pool.execute(shift, uuid.UUID(hold_id), 1)
+    try:
+        offenders = (await verify(pool))["a hold's captured amount is what its captures posted"]
+    finally:
+        for hold_id in (uncaptured, captured):
+            await pool.execute(shift, uuid.UUID(hold_id), -1)
+    assert sorted((str(r["id"]), r["captured_amount"], r["posted"]) for r in offenders) == sorted(
+        [(uncaptured, 1, 0), (captured, 21, 20)]
+    )
     await assert_verified(pool)
 
 
