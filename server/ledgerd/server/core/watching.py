@@ -115,8 +115,8 @@ class BalanceFeed:
                 # The workers' connections are this feed's own: closing one ends its LISTEN.
                 for node in nodes:
                     node.terminate()
-            if self.subscriptions:
-                self._wake_all()  # a node lost or changed: what it notified meanwhile is read now
+            # No wake here: listening again registers again, and that wakes every watcher; what a
+            # lost or changed node notified meanwhile is read then.
 
     def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
         self.notify(payload)
