@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
+import grpc
 import pytest
 
 from ledgerd.client import LedgerdClient
@@ -16,9 +17,10 @@ from ledgerd.server.app import RunningServer, start_server
 from ledgerd.server.core.api_keys import create_api_key
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
-from ledgerd.server.store import distribution
+from ledgerd.server.store import distribution, placement
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
+from ledgerd.v1 import balance_pb2, hold_pb2, ledger_pb2, transaction_pb2
 
 from ..e2e.ledger_helpers import (
     DEBIT_NORMAL,
@@ -208,6 +210,49 @@ async def test_a_watcher_hears_a_write_on_the_ledgers_worker_and_after_losing_th
     answers = await asyncio.wait_for(take(stream, 2), NOTIFIED_WITHIN_SECONDS)
     assert seen(answers) == [(2, 110), (3, 130)]
     stream.cancel()
+
+
+async def test_reads_of_rows_this_server_has_seen_go_to_their_ledgers_shard_alone(
+    citus_pool: asyncpg.Pool, citus_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sessions in which Citus refuses any statement that would run on more than one shard: every
+    # call below succeeds only if each of its reads names its ledger (store/placement.py).
+    routed = await create_pool(f"{citus_url}?citus.multi_task_query_log_level=error", min_size=1, max_size=4)
+    server = await start_server(routed, "127.0.0.1:0", background=False)
+    _, key = await create_api_key(citus_pool, f"routed-{uuid.uuid4()}")
+    try:
+        async with LedgerdClient(f"127.0.0.1:{server.port}", key) as client:
+            ledger = await create_ledger(client, "Routed")
+            cash = (await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)).id
+            wallet = (await create_account(client, ledger.id, "Wallet")).id
+            settlement = (await create_account(client, ledger.id, "Settlement", normal_balance=DEBIT_NORMAL)).id
+            funding = transfer(cash, wallet, 1_000, status=POSTED, external_id="funding-1", idempotency_key="fund")
+            funded = await create_transaction(client, funding)
+            assert (await create_transaction(client, funding)).id == funded.id  # the stored answer, replayed
+            request = place(wallet, settlement, 300, external_id="auth-1", idempotency_key="auth-1")
+            hold = (await client.holds.PlaceHold(request)).hold
+            assert (await client.holds.PlaceHold(request)).hold.id == hold.id
+            captured = await client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=hold.id, amount=100, final=False))
+            await client.holds.ReleaseHold(hold_pb2.ReleaseHoldRequest(hold_id=hold.id))
+            ended = (await client.holds.GetHold(hold_pb2.GetHoldRequest(id=hold.id))).hold
+            assert ended.status == hold_pb2.HOLD_STATUS_RELEASED
+            shown = await client.transactions.GetLedgerTransaction(
+                transaction_pb2.GetLedgerTransactionRequest(id=captured.ledger_transaction.id)
+            )
+            assert shown.ledger_transaction.status == POSTED
+            await client.ledgers.UpdateLedgerAccount(ledger_pb2.UpdateLedgerAccountRequest(id=wallet, name="Wallet 1"))
+            balances = await client.balances.GetBalances(balance_pb2.GetBalancesRequest(ledger_account_ids=[wallet]))
+            assert [amounts(a) for a in balances.ledger_account_balances] == [(900, 900, 900)]
+
+            # The control: with the map emptied (a server that has not seen these rows), the same
+            # read goes to every shard, and these sessions refuse it.
+            monkeypatch.setattr(placement.LEDGERS, "_ledger_of", {})
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await get_account(client, wallet)
+            assert refused.value.code() == grpc.StatusCode.INTERNAL
+    finally:
+        await server.stop(0)
+        await routed.close()
 
 
 async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(database_url: str) -> None:

@@ -1,6 +1,6 @@
 """Ledger scopes: whether the ids a call names all belong to the ledgers a key is confined to
 (docs/security.md, "Ledger scopes"). An object never moves to another ledger, so each id is looked
-up once per process and remembered; a key that is not confined never gets here."""
+up once per process and remembered (in the ledger map); a key that is not confined never gets here."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from collections.abc import Iterable
 import asyncpg
 
 from ledgerd.server.domain import limits
+from ledgerd.server.store.placement import LEDGERS
 from ledgerd.server.store.scopes import Kind, owners_of
 
 
 class LedgerScopes:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        # (kind, id) -> (ledger id, organization id); ids that do not exist are not remembered (they
-        # may be made later, and the call's own NOT_FOUND answers them meanwhile).
-        self._owners: dict[tuple[Kind, uuid.UUID], tuple[uuid.UUID, uuid.UUID]] = {}
+        # An object's ledger is the ledger map's (store/placement.py, shared with the reads by id);
+        # here, each ledger's organization. Ids that do not exist are not remembered (they may be
+        # made later, and the call's own NOT_FOUND answers them meanwhile).
+        self._organization_of: dict[uuid.UUID, uuid.UUID] = {}
 
     async def outside(
         self, named: Iterable[tuple[Kind, uuid.UUID]], organization_id: uuid.UUID, ledger_ids: frozenset[uuid.UUID]
@@ -29,29 +31,26 @@ class LedgerScopes:
         named = list(named)
         missing: dict[Kind, list[uuid.UUID]] = {}
         for kind, object_id in named:
-            if (kind, object_id) not in self._owners:
+            if self._owner(object_id) is None:
                 missing.setdefault(kind, []).append(object_id)
         for kind, ids in missing.items():
-            await self._look_up(kind, ids)
+            for object_id, (ledger_id, organization) in (await owners_of(self.pool, kind, ids)).items():
+                self.remember(kind, object_id, ledger_id, organization)
         for kind, object_id in named:
-            owner = self._owners.get((kind, object_id))
+            owner = self._owner(object_id)
             if owner is not None and owner[1] == organization_id and owner[0] not in ledger_ids:
                 return kind, object_id
         return None
 
     def remember(self, kind: Kind, object_id: uuid.UUID, ledger_id: uuid.UUID, organization_id: uuid.UUID) -> None:
         """Records the ledger of an object a call just made (the interceptor reads it in the response)."""
-        self._make_room(1)
-        self._owners[(kind, object_id)] = (ledger_id, organization_id)
+        LEDGERS.learn(object_id, ledger_id)
+        if ledger_id not in self._organization_of and len(self._organization_of) >= limits.ledger_scope_ledgers_max:
+            self._organization_of.clear()
+        self._organization_of[ledger_id] = organization_id
 
-    async def _look_up(self, kind: Kind, ids: list[uuid.UUID]) -> None:
-        found = await owners_of(self.pool, kind, ids)
-        self._make_room(len(found))
-        for object_id, owner in found.items():
-            self._owners[(kind, object_id)] = owner
-
-    def _make_room(self, count: int) -> None:
-        if len(self._owners) + count > limits.ledger_scope_ids_max:
-            # Dicts keep insertion order: forget the older half.
-            for key in list(self._owners)[: len(self._owners) // 2]:
-                del self._owners[key]
+    def _owner(self, object_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """(ledger, organization) of the object, when both are remembered."""
+        ledger_id = LEDGERS.ledger_of((object_id,))
+        organization_id = self._organization_of.get(ledger_id) if ledger_id is not None else None
+        return (ledger_id, organization_id) if ledger_id is not None and organization_id is not None else None

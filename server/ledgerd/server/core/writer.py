@@ -50,6 +50,7 @@ from ledgerd.server.store import holds as holds_store
 from ledgerd.server.store import idempotency as idempotency_store
 from ledgerd.server.store import transactions as store
 from ledgerd.server.store.batch_write import Base, IdempotencyKeyRace, Moved, Snapshot, WriteSet
+from ledgerd.server.store.placement import LEDGERS
 from ledgerd.server.store.pool import CONNECTION_FAILURES
 
 log = logging.getLogger(__name__)
@@ -410,7 +411,8 @@ async def execute(
     outcomes: list[Outcome] = [_UNDECIDED] * len(writes)
     keyed = [(i, w.idempotency) for i, w in enumerate(writes) if w.idempotency is not None]
     if keyed:
-        stored = await idempotency_store.find_many(pool, organization_id, [k.key for _, k in keyed])
+        ledger_id = LEDGERS.ledger_of(_named_ids([writes[i] for i, _ in keyed], organization_id))
+        stored = await idempotency_store.find_many(pool, organization_id, [k.key for _, k in keyed], ledger_id)
         for index, idempotency in keyed:
             if idempotency.key in stored:
                 outcomes[index] = _replay(stored[idempotency.key], idempotency)
@@ -441,6 +443,16 @@ async def execute(
         outcomes[index] = await _alone(pool, organization_id, writes[index], sequencing, callers[index])
     invariant(_UNDECIDED not in outcomes, "a write of the batch was left without an outcome")
     return outcomes
+
+
+def _named_ids(writes: Sequence[Write], organization_id: uuid.UUID) -> Iterable[uuid.UUID]:
+    """The ids the writes name by themselves, before anything is read: the ledger their keys are
+    looked up in, when the ledger map knows it (store/placement.py)."""
+    nothing_read = BatchState(organization_id, WriteSet(now=utcnow(), organization_id=organization_id))
+    for write in writes:
+        yield from write.hold_ids()
+        yield from write.transaction_ids(nothing_read)
+        yield from write.account_ids(nothing_read)
 
 
 async def _alone(
@@ -551,9 +563,12 @@ async def _read(
             await batch_write.lock_rows(connection, "ledger_accounts", account_ids)
         state.accounts, state.monitors = await store.read_ledger_accounts(connection, organization_id, account_ids)
         state.snapshot = dict(state.accounts)
+    # External ids are unique per ledger: those of the batch's one ledger, when it has one.
+    ledgers = {a.ledger_id for a in state.accounts.values()}
+    ledger_id = next(iter(ledgers)) if len(ledgers) == 1 else None
     external_ids = sorted({e for w in writes for e in w.external_ids()})
     if external_ids:
-        live = await store.live_external_ids(connection, organization_id, external_ids)
+        live = await store.live_external_ids(connection, organization_id, external_ids, ledger_id)
         fingerprints = await store.fingerprints(connection, list(live.values()))
         state.transactions.update(
             await store.get_transactions(
@@ -564,7 +579,7 @@ async def _read(
     hold_external_ids = sorted({e for w in writes for e in w.hold_external_ids()})
     if hold_external_ids:
         state.hold_external_ids = await holds_store.holds_with_external_ids(
-            connection, organization_id, hold_external_ids
+            connection, organization_id, hold_external_ids, ledger_id
         )
     return state
 

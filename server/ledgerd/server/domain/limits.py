@@ -33,6 +33,9 @@ batches_in_flight_max = 2
 # A batch is decided against a snapshot read without locks; when a row it read moved before its
 # write, it is decided again, this many times at most, and then once more under the locks.
 optimistic_write_attempts_max = 2
+# The ledgers of the accounts, holds and transactions a process remembers, so that its reads by id
+# name their ledger (store/placement.py): ~150 bytes each, ~40 MB at most; the oldest are forgotten.
+placed_ids_max = 262_144
 # The expirer: holds released per database transaction, and how often it looks.
 holds_per_expiry_batch_max = 100
 hold_expiry_interval_seconds = 1.0
@@ -156,5 +159,6 @@ api_key_cache_entries_max = 10_000
 ledgers_per_api_key_max = 100
 api_key_expires_in_seconds_max = 10 * 365 * 24 * 3600
 # Which ledger an object belongs to never changes, so a key confined to ledgers checks each id once
-# per process; this many ids are remembered (the oldest half is forgotten when full).
-ledger_scope_ids_max = 200_000
+# per process (the ids' ledgers are the ledger map's, placed_ids_max); the organizations of this
+# many ledgers are remembered beside them (all forgotten when full).
+ledger_scope_ledgers_max = 100_000

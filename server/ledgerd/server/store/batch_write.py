@@ -25,6 +25,7 @@ from ledgerd.server.domain.holds import Hold
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction
 from ledgerd.server.domain.monitors import BalanceMonitor, BalanceMonitorAlert
 from ledgerd.server.store import audit as audit_store
+from ledgerd.server.store.placement import LEDGERS, ByIds
 
 Executor = Any
 
@@ -85,19 +86,27 @@ class IdempotencyKeyRace(Exception):
     """Another request stored one of the keys first: the caller replays it."""
 
 
-# The tables whose rows the write path's last attempt locks before reading them.
-_LOCKABLE = {"holds": "FOR UPDATE", "ledger_transactions": "FOR UPDATE", "ledger_accounts": "FOR NO KEY UPDATE"}
+# The tables whose rows the write path's last attempt locks before reading them. IN (SELECT
+# unnest): with `= ANY($1)` a generic plan may walk the whole primary key in id order. In the ledger
+# the earlier attempts' reads learnt (store/placement.py): Citus refuses FOR UPDATE on every shard.
+_LOCKS = {
+    table: ByIds(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id IN (SELECT unnest($1::uuid[])) {{ledger}} "
+        f"ORDER BY id {lock}) l",
+        "ledger_id",
+    )
+    for table, lock in {
+        "holds": "FOR UPDATE",
+        "ledger_transactions": "FOR UPDATE",
+        "ledger_accounts": "FOR NO KEY UPDATE",
+    }.items()
+}
 
 
 async def lock_rows(db: Executor, table: str, ids: list[uuid.UUID]) -> None:
     """Row-locks `ids` of `table` in id order (the lock order of ledgerd_write_batch) until the
     database transaction ends."""
-    # IN (SELECT unnest): with `= ANY($1)` a generic plan may walk the whole primary key in id order.
-    await db.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id IN (SELECT unnest($1::uuid[])) "
-        f"ORDER BY id {_LOCKABLE[table]}) l",
-        ids,
-    )
+    await _LOCKS[table].fetch(db, LEDGERS.ledger_of(ids), ids)
 
 
 def _offset(after: BalanceTotals, before: BalanceTotals) -> tuple[int, int, int, int]:
@@ -350,6 +359,10 @@ async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUI
         if error.constraint_name is None:  # raised by ledgerd_write_batch for a key stored first
             raise IdempotencyKeyRace() from error
         raise
+    for transaction, _ in ws.new_transactions.values():
+        LEDGERS.learn(transaction.id, transaction.ledger_id)
+    for hold in ws.holds.values():
+        LEDGERS.learn(hold.id, hold.ledger_id)
     return {
         r["id"]: Base(
             r["lock_version"],

@@ -9,6 +9,7 @@ from typing import Any
 
 from ledgerd.server.domain.holds import Hold
 from ledgerd.server.store import rows
+from ledgerd.server.store.placement import LEDGERS, ByIds
 
 Executor = Any
 
@@ -16,37 +17,49 @@ HOLD_COLUMNS = "h.*"
 ORGANIZATION_JOIN = "JOIN ledgers l ON l.id = h.ledger_id"
 
 
+_HOLDS = ByIds(
+    f"SELECT {HOLD_COLUMNS}, h.xmin AS row_version FROM holds h {ORGANIZATION_JOIN} "
+    "WHERE h.id = ANY($1::uuid[]) AND l.organization_id = $2 {ledger}",
+    "h.ledger_id",
+)
+
+
 async def get_holds(
     db: Executor, organization_id: uuid.UUID, ids: list[uuid.UUID], row_versions: dict[uuid.UUID, int] | None = None
 ) -> dict[uuid.UUID, Hold]:
     """With `row_versions`, also each row's version (xmin), which the batch write asserts is
     unchanged when it changes the hold."""
-    records = await db.fetch(
-        f"SELECT {HOLD_COLUMNS}, h.xmin AS row_version FROM holds h {ORGANIZATION_JOIN} "
-        "WHERE h.id = ANY($1::uuid[]) AND l.organization_id = $2",
-        ids,
-        organization_id,
-    )
+    records = await _HOLDS.fetch_ids(db, ids, ids, organization_id)
     if row_versions is not None:
         row_versions.update((r["id"], r["row_version"]) for r in records)
     return {r["id"]: rows.hold(r) for r in records}
 
 
+_HOLDS_OF_TRANSACTIONS = ByIds(
+    "SELECT * FROM holds h WHERE h.ledger_transaction_id = ANY($1::uuid[]) {ledger}", "h.ledger_id"
+)
+
+
 async def holds_of_transactions(db: Executor, transaction_ids: list[uuid.UUID]) -> dict[uuid.UUID, Hold]:
     """Ledger transaction id -> the hold it belongs to."""
-    records = await db.fetch("SELECT * FROM holds h WHERE h.ledger_transaction_id = ANY($1::uuid[])", transaction_ids)
+    records = await _HOLDS_OF_TRANSACTIONS.fetch(db, LEDGERS.ledger_of(transaction_ids), transaction_ids)
+    LEDGERS.learn_rows(records)
     return {r["ledger_transaction_id"]: rows.hold(r) for r in records}
 
 
+_HOLDS_WITH_EXTERNAL_IDS = ByIds(
+    f"SELECT {HOLD_COLUMNS} FROM holds h {ORGANIZATION_JOIN} WHERE l.organization_id = $1 "
+    "AND h.external_id = ANY($2::text[]) {ledger}",
+    "h.ledger_id",
+)
+
+
 async def holds_with_external_ids(
-    db: Executor, organization_id: uuid.UUID, external_ids: list[str]
+    db: Executor, organization_id: uuid.UUID, external_ids: list[str], ledger_id: uuid.UUID | None = None
 ) -> dict[tuple[uuid.UUID, str], Hold]:
-    records = await db.fetch(
-        f"SELECT {HOLD_COLUMNS} FROM holds h {ORGANIZATION_JOIN} WHERE l.organization_id = $1 "
-        "AND h.external_id = ANY($2::text[])",
-        organization_id,
-        external_ids,
-    )
+    """(ledger id, external id) -> hold; of `ledger_id`'s alone when given."""
+    records = await _HOLDS_WITH_EXTERNAL_IDS.fetch(db, ledger_id, organization_id, external_ids)
+    LEDGERS.learn_rows(records)
     return {(r["ledger_id"], r["external_id"]): rows.hold(r) for r in records}
 
 

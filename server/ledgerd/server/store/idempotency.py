@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from ledgerd.server.store.placement import ByIds
+
 Executor = Any
 
 
@@ -20,13 +22,20 @@ async def find(db: Executor, organization_id: uuid.UUID, key: str) -> tuple[byte
     return (bytes(row["request_fingerprint"]), bytes(row["response"])) if row else None
 
 
-async def find_many(db: Executor, organization_id: uuid.UUID, keys: list[str]) -> dict[str, tuple[bytes, bytes]]:
-    records = await db.fetch(
-        """SELECT idempotency_key, request_fingerprint, response FROM idempotency_keys
-           WHERE organization_id = $1 AND idempotency_key = ANY($2::text[])""",
-        organization_id,
-        keys,
-    )
+_FIND_MANY = ByIds(
+    """SELECT idempotency_key, request_fingerprint, response FROM idempotency_keys
+       WHERE organization_id = $1 AND idempotency_key = ANY($2::text[]) {ledger}""",
+    "ledger_id",
+)
+
+
+async def find_many(
+    db: Executor, organization_id: uuid.UUID, keys: list[str], ledger_id: uuid.UUID | None = None
+) -> dict[str, tuple[bytes, bytes]]:
+    """The keys stored among `keys`; with `ledger_id`, among that ledger's alone: where a key is
+    unique per organization (one PostgreSQL), a key of another ledger is then not found here, and the
+    write storing it again meets it (IdempotencyKeyRace) and replays or refuses it as `find` reads it."""
+    records = await _FIND_MANY.fetch(db, ledger_id, organization_id, keys)
     return {r["idempotency_key"]: (bytes(r["request_fingerprint"]), bytes(r["response"])) for r in records}
 
 

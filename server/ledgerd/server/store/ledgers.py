@@ -9,6 +9,7 @@ from typing import Any
 
 from ledgerd.server.domain.model import Ledger, LedgerAccount
 from ledgerd.server.store import rows
+from ledgerd.server.store.placement import LEDGERS, ByIds
 
 Executor = Any  # asyncpg.Connection or asyncpg.Pool
 
@@ -80,30 +81,32 @@ async def insert_ledger_account(db: Executor, account: LedgerAccount) -> None:
         account.metadata,
         account.created_at,
     )
+    LEDGERS.learn(account.id, account.ledger_id)
+
+
+_ACCOUNTS_STATEMENT = """SELECT a.* FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
+    WHERE a.id = ANY($1::uuid[]) AND l.organization_id = $2 {ledger}"""
+_ACCOUNTS = ByIds(_ACCOUNTS_STATEMENT, "a.ledger_id")
+_ACCOUNT_FOR_UPDATE = ByIds(_ACCOUNTS_STATEMENT + " FOR UPDATE OF a", "a.ledger_id")
 
 
 async def get_ledger_account(
     db: Executor, organization_id: uuid.UUID, account_id: uuid.UUID, *, for_update: bool = False
 ) -> LedgerAccount | None:
-    row = await db.fetchrow(
-        """SELECT a.* FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
-           WHERE a.id = $1 AND l.organization_id = $2"""
-        + (" FOR UPDATE OF a" if for_update else ""),
-        account_id,
-        organization_id,
+    # Citus refuses FOR UPDATE in a read sent to every shard: the ledger is learnt first.
+    if for_update and LEDGERS.ledger_of((account_id,)) is None:
+        if not await _ACCOUNTS.fetch_ids(db, (account_id,), [account_id], organization_id):
+            return None
+    records = await (_ACCOUNT_FOR_UPDATE if for_update else _ACCOUNTS).fetch_ids(
+        db, (account_id,), [account_id], organization_id
     )
-    return rows.ledger_account(row) if row else None
+    return rows.ledger_account(records[0]) if records else None
 
 
 async def get_ledger_accounts(
     db: Executor, organization_id: uuid.UUID, account_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, LedgerAccount]:
-    records = await db.fetch(
-        """SELECT a.* FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
-           WHERE a.id = ANY($1::uuid[]) AND l.organization_id = $2""",
-        account_ids,
-        organization_id,
-    )
+    records = await _ACCOUNTS.fetch_ids(db, account_ids, account_ids, organization_id)
     return {r["id"]: rows.ledger_account(r) for r in records}
 
 
@@ -135,12 +138,15 @@ async def list_ledger_accounts(
 
 async def update_ledger_account(db: Executor, account: LedgerAccount) -> None:
     await db.execute(
-        "UPDATE ledger_accounts SET name = $2, description = $3, metadata = $4, updated_at = $5 WHERE id = $1",
+        # By its ledger too: on Citus the one shard that holds it.
+        """UPDATE ledger_accounts SET name = $2, description = $3, metadata = $4, updated_at = $5
+           WHERE ledger_id = $6 AND id = $1""",
         account.id,
         account.name,
         account.description,
         account.metadata,
         account.updated_at,
+        account.ledger_id,
     )
 
 

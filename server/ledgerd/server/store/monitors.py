@@ -8,14 +8,17 @@ from typing import Any
 
 from ledgerd.server.domain.monitors import BalanceMonitor, BalanceMonitorAlert
 from ledgerd.server.store import rows
+from ledgerd.server.store.placement import LEDGERS, ByIds
 
 Executor = Any
 
 # Whether an account (alias a) has monitors: read with the account, so that a write on accounts
 # without monitors (nearly all) spends no round trip on them.
+# Whether account `a` has monitors, for a store.placement.ByIds statement on `a`: `{ledger_id}`, the
+# ledger itself where the statement names it, lets Citus route the subquery to that one shard.
 MONITORED = (
     "EXISTS (SELECT 1 FROM ledger_account_balance_monitors m"
-    " WHERE m.ledger_id = a.ledger_id AND m.ledger_account_id = a.id) AS monitored"
+    " WHERE m.ledger_id = {ledger_id} AND m.ledger_account_id = a.id) AS monitored"
 )
 
 _ORGANIZATION_JOIN = (
@@ -32,11 +35,14 @@ _ALERT_JOINS = """JOIN ledger_accounts a ON a.ledger_id = x.ledger_id AND a.id =
         AND r.lock_version = x.ledger_account_lock_version"""
 
 
+_MONITORS_OF = ByIds(
+    "SELECT * FROM ledger_account_balance_monitors WHERE ledger_account_id = ANY($1::uuid[]) {ledger} ORDER BY id",
+    "ledger_id",
+)
+
+
 async def monitors_of(db: Executor, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[BalanceMonitor, ...]]:
-    records = await db.fetch(
-        "SELECT * FROM ledger_account_balance_monitors WHERE ledger_account_id = ANY($1::uuid[]) ORDER BY id",
-        account_ids,
-    )
+    records = await _MONITORS_OF.fetch(db, LEDGERS.ledger_of(account_ids), account_ids)
     found: dict[uuid.UUID, tuple[BalanceMonitor, ...]] = {}
     for record in records:
         found[record["ledger_account_id"]] = (*found.get(record["ledger_account_id"], ()), rows.balance_monitor(record))

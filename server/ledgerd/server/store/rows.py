@@ -118,14 +118,21 @@ def ledger_entry(row: Row) -> LedgerEntry:
     )
 
 
-TRANSACTION_COLUMNS = """
+def transaction_columns(ledger_id: str = "t.ledger_id") -> str:
+    """A transaction's columns, `t`'s, and its reversal's id. `ledger_id`: what the reversal's ledger
+    is compared with; Citus routes the subquery to one shard only when that is the ledger itself (a
+    store.placement.ByIds `{ledger_id}`), not when it is the outer row's column."""
+    return f"""
     t.id, t.ledger_id, t.description, t.status, t.external_id, t.effective_at, t.posted_at,
     t.metadata, t.reverses_ledger_transaction_id, t.partially_posts_ledger_transaction_id, t.request_fingerprint,
     t.created_at, t.updated_at, t.ledgerable_type, t.ledgerable_id,
     (SELECT r.id FROM ledger_transactions r
-      WHERE r.ledger_id = t.ledger_id AND r.reverses_ledger_transaction_id = t.id AND r.status <> 'archived')
+      WHERE r.ledger_id = {ledger_id} AND r.reverses_ledger_transaction_id = t.id AND r.status <> 'archived')
       AS reversed_by_ledger_transaction_id
 """
+
+
+TRANSACTION_COLUMNS = transaction_columns()
 
 
 def ledger_transaction(row: Row, entries: tuple[LedgerEntry, ...]) -> LedgerTransaction:

@@ -11,8 +11,16 @@ from typing import Any
 from ledgerd.server.domain.model import LedgerAccount, LedgerEntry, LedgerTransaction, LedgerTransactionVersion
 from ledgerd.server.domain.monitors import BalanceMonitor
 from ledgerd.server.store import monitors, rows
+from ledgerd.server.store.placement import LEDGERS, ByIds
 
 Executor = Any
+
+
+_TRANSACTIONS = ByIds(
+    f"""SELECT {rows.transaction_columns('{ledger_id}')}, t.xmin AS row_version FROM ledger_transactions t
+        JOIN ledgers l ON l.id = t.ledger_id WHERE t.id = ANY($1::uuid[]) AND l.organization_id = $2 {{ledger}}""",
+    "t.ledger_id",
+)
 
 
 async def get_transactions(
@@ -20,21 +28,30 @@ async def get_transactions(
 ) -> dict[uuid.UUID, LedgerTransaction]:
     """The transactions with their current entries; with `row_versions`, also each row's version
     (xmin), which the batch write asserts is unchanged when it changes the transaction."""
-    records = await db.fetch(
-        f"""SELECT {rows.TRANSACTION_COLUMNS}, t.xmin AS row_version FROM ledger_transactions t
-            JOIN ledgers l ON l.id = t.ledger_id WHERE t.id = ANY($1::uuid[]) AND l.organization_id = $2""",
-        ids,
-        organization_id,
-    )
+    records = await _TRANSACTIONS.fetch_ids(db, ids, ids, organization_id)
     if row_versions is not None:
         row_versions.update((r["id"], r["row_version"]) for r in records)
     entries = await entries_of(db, [r["id"] for r in records])
     return {r["id"]: rows.ledger_transaction(r, entries.get(r["id"], ())) for r in records}
 
 
+_FINGERPRINTS = ByIds(
+    "SELECT id, request_fingerprint FROM ledger_transactions WHERE id = ANY($1::uuid[]) {ledger}", "ledger_id"
+)
+
+
 async def fingerprints(db: Executor, ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes]:
-    records = await db.fetch("SELECT id, request_fingerprint FROM ledger_transactions WHERE id = ANY($1::uuid[])", ids)
+    if not ids:
+        return {}
+    records = await _FINGERPRINTS.fetch(db, LEDGERS.ledger_of(ids), ids)
     return {r["id"]: bytes(r["request_fingerprint"]) for r in records}
+
+
+_ENTRIES_OF = ByIds(
+    f"""SELECT {rows.ENTRY_COLUMNS} FROM ledger_entries e {rows.ENTRY_JOINS}
+        WHERE e.ledger_transaction_id = ANY($1::uuid[]) AND e.discarded_at IS NULL {{ledger}}""",
+    "e.ledger_id",
+)
 
 
 async def entries_of(db: Executor, transaction_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[LedgerEntry, ...]]:
@@ -42,27 +59,27 @@ async def entries_of(db: Executor, transaction_ids: list[uuid.UUID]) -> dict[uui
         return {}
     # Sorted here, not by ORDER BY e.id: a generic plan, not knowing how few transactions $1 names,
     # chose to walk the whole primary key in id order instead (measured 25 ms at 40,000 entries).
-    records = await db.fetch(
-        f"""SELECT {rows.ENTRY_COLUMNS} FROM ledger_entries e {rows.ENTRY_JOINS}
-            WHERE e.ledger_transaction_id = ANY($1::uuid[]) AND e.discarded_at IS NULL""",
-        transaction_ids,
-    )
+    records = await _ENTRIES_OF.fetch(db, LEDGERS.ledger_of(transaction_ids), transaction_ids)
     grouped: dict[uuid.UUID, list[LedgerEntry]] = {}
     for record in sorted(records, key=lambda r: r["id"]):
         grouped.setdefault(record["ledger_transaction_id"], []).append(rows.ledger_entry(record))
     return {k: tuple(v) for k, v in grouped.items()}
 
 
+_LIVE_EXTERNAL_IDS = ByIds(
+    """SELECT t.ledger_id, t.external_id, t.id FROM ledger_transactions t JOIN ledgers l ON l.id = t.ledger_id
+       WHERE l.organization_id = $1 AND t.external_id = ANY($2::text[]) AND t.status <> 'archived' {ledger}""",
+    "t.ledger_id",
+)
+
+
 async def live_external_ids(
-    db: Executor, organization_id: uuid.UUID, external_ids: list[str]
+    db: Executor, organization_id: uuid.UUID, external_ids: list[str], ledger_id: uuid.UUID | None = None
 ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
-    """(ledger id, external id) -> transaction id, among pending and posted transactions."""
-    records = await db.fetch(
-        """SELECT t.ledger_id, t.external_id, t.id FROM ledger_transactions t JOIN ledgers l ON l.id = t.ledger_id
-           WHERE l.organization_id = $1 AND t.external_id = ANY($2::text[]) AND t.status <> 'archived'""",
-        organization_id,
-        external_ids,
-    )
+    """(ledger id, external id) -> transaction id, among pending and posted transactions; of
+    `ledger_id`'s alone when given."""
+    records = await _LIVE_EXTERNAL_IDS.fetch(db, ledger_id, organization_id, external_ids)
+    LEDGERS.learn_rows(records)
     return {(r["ledger_id"], r["external_id"]): r["id"] for r in records}
 
 
@@ -73,16 +90,18 @@ async def lock_ledger_accounts(db: Executor, organization_id: uuid.UUID, account
     await db.execute("SELECT count(*) FROM ledgerd_lock_ledger_accounts($1, $2::uuid[])", organization_id, account_ids)
 
 
+_ACCOUNTS = ByIds(
+    f"""SELECT a.*, {monitors.MONITORED} FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
+        WHERE a.id = ANY($2::uuid[]) AND l.organization_id = $1 {{ledger}}""",
+    "a.ledger_id",
+)
+
+
 async def read_ledger_accounts(
     db: Executor, organization_id: uuid.UUID, account_ids: list[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, LedgerAccount], dict[uuid.UUID, tuple[BalanceMonitor, ...]]]:
     """The organization's accounts among `account_ids` and their balance monitors, as committed."""
-    records = await db.fetch(
-        f"""SELECT a.*, {monitors.MONITORED} FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
-            WHERE a.id = ANY($2::uuid[]) AND l.organization_id = $1""",
-        organization_id,
-        account_ids,
-    )
+    records = await _ACCOUNTS.fetch_ids(db, account_ids, organization_id, account_ids)
     accounts = {r["id"]: rows.ledger_account(r) for r in records}
     monitored = [r["id"] for r in records if r["monitored"]]
     return accounts, await monitors.monitors_of(db, monitored) if monitored else {}
