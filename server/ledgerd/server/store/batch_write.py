@@ -10,6 +10,7 @@ batches' deltas, and its real base comes back so answers can be settled against 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import uuid
 from dataclasses import dataclass, field
@@ -339,6 +340,17 @@ def _statement(ledgers: int) -> str:
         "SELECT * FROM ledgerd_write_batch(" + ", ".join(f"${call * width + n}" for n in range(1, width + 1)) + ")"
         for call in range(ledgers)
     )
+
+
+async def learn_row_types(connection: asyncpg.Connection) -> None:
+    """Has asyncpg learn the row types the batch write passes (arrays of each hot table's rows) on a
+    new connection, before it serves: asyncpg reads a composite type's shape once per connection,
+    with a query over the whole type catalog, and a batch whose call was that connection's first
+    waited for it (on a Citus coordinator, whose catalog planned it worse, seconds: 32 such reads
+    took 410 s in one 40 s bench, docs/scaling.md). Preparing the call reads every one of its
+    types in one query. Before the migrations there is no batch write, and nothing to learn."""
+    with contextlib.suppress(asyncpg.UndefinedFunctionError):
+        await connection.prepare(_statement(1))
 
 
 async def write(db: Executor, ws: WriteSet, snapshot: Snapshot) -> dict[uuid.UUID, Base]:

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from ledgerd.server.domain import limits
+from ledgerd.server.store import batch_write
 
 # jsonb's binary format: a version byte (1), then the text. Binary, because the batch write sends
 # rows of the tables' own types (store.batch_write), and asyncpg encodes a composite type only
@@ -29,6 +30,7 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     await connection.set_type_codec(
         "jsonb", encoder=_encode_jsonb, decoder=_decode_jsonb, schema="pg_catalog", format="binary"
     )
+    await batch_write.learn_row_types(connection)
 
 
 async def _reset(connection: asyncpg.Connection) -> None:
