@@ -251,6 +251,7 @@ async def run(
                 await pool.execute("ANALYZE")
                 async with pool.acquire() as connection:
                     meter.groups["postgres"] = await cpu.postmaster(connection)
+                    meter.groups.update(await cpu.citus_workers(connection))
                 if not arguments.skip_baselines:
                     measured = await measure_baselines(arguments, pool, database_url, chart, wallets)  # type: ignore[arg-type]
             streams = (arguments.streams or max(1, arguments.clients // 16)) if arguments.mode == "stream" else 0

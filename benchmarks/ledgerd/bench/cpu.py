@@ -16,6 +16,8 @@ from pathlib import Path
 
 import asyncpg
 
+from ledgerd.server.store import distribution
+
 PROC = Path("/proc")
 CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 # Fields of /proc/PID/stat (proc(5)), numbered from 1: ppid, then utime, stime, cutime, cstime.
@@ -118,3 +120,16 @@ async def postmaster(connection: asyncpg.Connection) -> list[Root]:
 def per_unit_us(spent: dict[str, float], units: int) -> dict[str, float | None]:
     """Microseconds of CPU per unit of work (an operation, a hold, a call), per group."""
     return {name: (seconds * 1e6 / units if units else None) for name, seconds in spent.items()}
+
+
+async def citus_workers(connection: asyncpg.Connection) -> dict[str, list[Root]]:
+    """On a Citus coordinator, each worker's postmaster on this machine, as group `postgres_worker_N`
+    (`postgres` is then the coordinator alone): where a routed write's time goes. None elsewhere."""
+    groups = {}
+    for number, (host, port) in enumerate(await distribution.listen_nodes(connection), 1):
+        node = await distribution.connect_to_node(connection, host, port)
+        try:
+            groups[f"postgres_worker_{number}"] = await postmaster(node)
+        finally:
+            await node.close()
+    return groups

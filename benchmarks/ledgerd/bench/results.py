@@ -31,7 +31,12 @@ def _ratio(rate: float, baseline: float | None) -> float | None:
 
 def cpu_us_per(recorder: Recorder, units: int) -> dict[str, float | None]:
     per_unit = cpu.per_unit_us(dict(recorder.cpu_seconds), units)
-    return {group: per_unit.get(group) for group in CPU_GROUPS}
+    return {group: per_unit.get(group) for group in (*CPU_GROUPS, *_workers(recorder))}
+
+
+def _workers(recorder: Recorder) -> list[str]:
+    """The Citus workers' groups measured (cpu.citus_workers), after the fixed ones."""
+    return sorted(group for group in recorder.cpu_seconds if group not in CPU_GROUPS)
 
 
 def figures(scenario: str, recorder: Recorder, elapsed: float, baselines: Baselines) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def figures(scenario: str, recorder: Recorder, elapsed: float, baselines: Baseli
         "ratio_to_sql": _ratio(main_rate, baselines.sql_per_second),
         "echo_rps": baselines.echo.calls_per_second if baselines.echo else None,
         "echo_server_cpu_us_per_call": baselines.echo.server_cpu_us_per_call if baselines.echo else None,
-        "cpu_seconds": {group: recorder.cpu_seconds.get(group) for group in CPU_GROUPS},
+        "cpu_seconds": {group: recorder.cpu_seconds.get(group) for group in (*CPU_GROUPS, *_workers(recorder))},
         "cpu_us_per_op": cpu_us_per(recorder, operations),
         "cpu_us_per_hold": cpu_us_per(recorder, recorder.holds),
     }
