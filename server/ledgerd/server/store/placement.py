@@ -27,6 +27,8 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 class LedgerMap:
+    """Row id -> its ledger id, for at most `size` ids; the oldest learnt is forgotten first."""
+
     __slots__ = ("_ledger_of", "_size")
 
     def __init__(self, size: int) -> None:
