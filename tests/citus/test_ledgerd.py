@@ -14,9 +14,10 @@ import pytest
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import RunningServer, start_server
 from ledgerd.server.core.api_keys import create_api_key
+from ledgerd.server.core.clock import utcnow
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
-from ledgerd.server.store import distribution
+from ledgerd.server.store import distribution, organizations
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
 
@@ -208,6 +209,51 @@ async def test_a_watcher_hears_a_write_on_the_ledgers_worker_and_after_losing_th
     answers = await asyncio.wait_for(take(stream, 2), NOTIFIED_WITHIN_SECONDS)
     assert seen(answers) == [(2, 110), (3, 130)]
     stream.cancel()
+
+
+# How long a step waits for what it waits on before calling it stuck (no bound asserted).
+PATIENCE_SECONDS = 120.0
+
+
+async def lock_waits_reach(pool: asyncpg.Pool, count: int) -> None:
+    """Until `count` backends of the cluster wait on an advisory lock, the kind Citus' shard
+    resource locks are."""
+    deadline = asyncio.get_running_loop().time() + PATIENCE_SECONDS
+    while True:
+        waiting = await pool.fetchval(
+            "SELECT count(*) FROM citus_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+        )
+        if waiting >= count:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{waiting} of {count} backends wait on a lock"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_key_created_while_key_usage_is_recorded_takes_the_reference_tables_in_one_order(
+    citus_pool: asyncpg.Pool, citus_url: str
+) -> None:
+    # Citus serializes the writes to a reference table by a lock on its shard; a statement on
+    # api_keys takes that of api_keys, then that of organizations (its foreign key's). The usage
+    # recorder's UPDATE does; creating a key must too, or the two deadlock when the creation has
+    # organizations and waits for api_keys while the UPDATE has api_keys and waits for
+    # organizations (docs/scaling.md, "Reference tables and their locks"). Made to happen: a
+    # third transaction holds organizations' lock while both queue behind it.
+    organization_id, _ = await create_api_key(citus_pool, f"citus-{uuid.uuid4()}")
+    key_id = await citus_pool.fetchval("SELECT id FROM api_keys WHERE organization_id = $1", organization_id)
+    blocker = await asyncpg.connect(citus_url)
+    try:
+        async with blocker.transaction():
+            await blocker.execute("UPDATE organizations SET name = name WHERE id = $1", organization_id)
+            creating = asyncio.create_task(create_api_key(citus_pool, f"citus-{uuid.uuid4()}"))
+            await lock_waits_reach(citus_pool, 1)
+            used_at = utcnow()
+            recording = asyncio.create_task(organizations.record_api_keys_used(citus_pool, [key_id], used_at))
+            await lock_waits_reach(citus_pool, 2)
+        created, _ = await asyncio.wait_for(asyncio.gather(creating, recording), PATIENCE_SECONDS)
+    finally:
+        await blocker.close()
+    assert await citus_pool.fetchval("SELECT count(*) FROM api_keys WHERE organization_id = $1", created[0]) == 1
+    assert await citus_pool.fetchval("SELECT last_used_at FROM api_keys WHERE id = $1", key_id) == used_at
 
 
 async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(database_url: str) -> None:
