@@ -85,9 +85,9 @@ async def test_every_ledger_table_is_distributed_by_ledger_id_beside_its_ledger(
         assert layout[table]["colocationid"] == ledgers["colocationid"], table
     for table in REFERENCE_TABLES:
         assert layout[table]["partmethod"] == "n", table
-    # The batch write and the change feed's horizon are routed by their first argument, the ledger,
-    # to the ledger's worker.
-    for function in ("ledgerd_write_batch", "ledgerd_feed_horizon"):
+    # The batch write, the change feed's horizon and a ledger's totals as of a time are routed by
+    # their first argument, the ledger, to the ledger's worker.
+    for function in ("ledgerd_write_batch", "ledgerd_feed_horizon", "ledgerd_ledger_totals_as_of"):
         routed = await citus_pool.fetchrow(
             "SELECT distribution_argument_index, colocationid FROM pg_dist_object WHERE objid = $1::text::regproc",
             function,
@@ -138,6 +138,28 @@ async def test_ledgers_spread_over_both_workers_each_with_all_its_rows_on_one(
         nodes_of_ledgers |= nodes
     workers = {r["node_port"] for r in await citus_pool.fetch("SELECT * FROM citus_get_active_worker_nodes()")}
     assert nodes_of_ledgers == workers
+
+
+async def test_a_ledgers_totals_as_of_a_time_read_alike_called_alone_and_inside_a_transaction(
+    client: LedgerdClient, citus_pool: asyncpg.Pool
+) -> None:
+    # Called alone, Citus sends the call to the ledger's worker; inside a transaction block (as the
+    # categories' sums call it) it runs on the coordinator and sends its statement to the shard.
+    ledger = await create_ledger(client, "Totals")
+    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+    wallet = await create_account(client, ledger.id, "Wallet")
+    await create_transaction(client, transfer(cash.id, wallet.id, 70, status=POSTED))
+    await create_transaction(client, transfer(cash.id, wallet.id, 5))
+    call = "SELECT * FROM ledgerd_ledger_totals_as_of($1, $2, now(), true) ORDER BY ledger_account_id"
+    arguments = (uuid.UUID(ledger.id), [uuid.UUID(cash.id), uuid.UUID(wallet.id)])
+    alone = [tuple(r) for r in await citus_pool.fetch(call, *arguments)]
+    async with citus_pool.acquire() as connection, connection.transaction(isolation="repeatable_read"):
+        inside = [tuple(r) for r in await connection.fetch(call, *arguments)]
+    assert (
+        alone
+        == inside
+        == sorted([(uuid.UUID(cash.id), 0, 70, 0, 5), (uuid.UUID(wallet.id), 70, 0, 5, 0)], key=lambda r: r[0])
+    )
 
 
 async def test_verify_proves_every_invariant_after_the_writes_above(citus_pool: asyncpg.Pool, citus_url: str) -> None:

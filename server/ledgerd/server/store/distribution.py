@@ -23,11 +23,14 @@ WRITE_FUNCTION = (
 )
 
 # The functions Citus runs whole on the worker that holds the ledger named by their argument: the
-# batch write, and the change feed's horizon (migration 0015), which must be the snapshot of the
-# worker whose transaction ids the ledger's versions carry.
+# batch write, the change feed's horizon (migration 0015), which must be the snapshot of the
+# worker whose transaction ids the ledger's versions carry, and a ledger's totals as of a time
+# (migration 0017) when called outside a transaction block (within one, Citus runs it on the
+# coordinator and sends its one statement to the ledger's shard).
 ROUTED_FUNCTIONS = {
     WRITE_FUNCTION: "ledger",
     "ledgerd_feed_horizon(uuid)": "ledger",
+    "ledgerd_ledger_totals_as_of(uuid, uuid[], timestamptz, boolean)": "ledger",
 }
 
 
