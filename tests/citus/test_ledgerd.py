@@ -278,6 +278,47 @@ async def test_a_key_created_while_key_usage_is_recorded_takes_the_reference_tab
     assert await citus_pool.fetchval("SELECT last_used_at FROM api_keys WHERE id = $1", key_id) == used_at
 
 
+async def deleted_membership_triggers(connection: asyncpg.Connection) -> tuple[int, int]:
+    """How many of distribution.DELETED_MEMBERSHIP_TRIGGERS the coordinator's tables have, and
+    how many their shards have (Citus names a shard's copy after the trigger and the shard)."""
+    on_coordinator = on_shards = 0
+    for table, trigger in distribution.DELETED_MEMBERSHIP_TRIGGERS.items():
+        on_coordinator += await connection.fetchval(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = $1::text::regclass AND tgname = $2", table, trigger
+        )
+        counts = await connection.fetch(
+            """SELECT success, result FROM run_command_on_shards($1::text::regclass,
+                   format('SELECT count(*) FROM pg_trigger WHERE tgrelid = %L::regclass AND tgname ~ %L',
+                          '%s', '^' || $2))""",
+            table,
+            trigger,
+        )
+        assert all(r["success"] for r in counts), counts
+        on_shards += sum(int(r["result"]) for r in counts)
+    return on_coordinator, on_shards
+
+
+async def test_distribute_drops_the_deleted_membership_triggers_that_an_older_layout_kept(
+    citus_pool: asyncpg.Pool,
+) -> None:
+    async with citus_pool.acquire() as connection:
+        assert await deleted_membership_triggers(connection) == (0, 0)
+        # A cluster laid out before citus_layout.sql dropped them: made again as migration 0008 has them.
+        async with connection.transaction():
+            await connection.execute("SET LOCAL citus.enable_unsafe_triggers = on")
+            for table, trigger in distribution.DELETED_MEMBERSHIP_TRIGGERS.items():
+                await connection.execute(
+                    f"""CREATE TRIGGER {trigger} AFTER DELETE ON {table} REFERENCING OLD TABLE AS deleted
+                        FOR EACH STATEMENT EXECUTE FUNCTION ledgerd_record_deleted_rows()"""
+                )
+        on_coordinator, on_shards = await deleted_membership_triggers(connection)
+        assert on_coordinator == 2 and on_shards > 2
+        assert await distribution.distribute(connection) is False
+        assert await deleted_membership_triggers(connection) == (0, 0)
+        assert await distribution.distribute(connection) is False  # again: none left to drop
+        assert await deleted_membership_triggers(connection) == (0, 0)
+
+
 async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(database_url: str) -> None:
     code, output = await run_ledgerd("migrate", "--citus", database_url=database_url)
     assert code == 2
