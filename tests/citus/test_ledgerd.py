@@ -20,6 +20,7 @@ from ledgerd.server.domain import limits
 from ledgerd.server.store import distribution, organizations
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
+from ledgerd.v1 import ledger_pb2
 
 from ..e2e.ledger_helpers import (
     DEBIT_NORMAL,
@@ -62,6 +63,18 @@ async def client(citus_server: RunningServer, citus_pool: asyncpg.Pool) -> Async
         yield client
 
 
+async def funded_wallet(
+    client: LedgerdClient, name: str, amount: int
+) -> tuple[ledger_pb2.Ledger, ledger_pb2.LedgerAccount, ledger_pb2.LedgerAccount]:
+    """A new ledger `name` with a cash account and a wallet it funded with `amount`, posted:
+    (ledger, cash, wallet)."""
+    ledger = await create_ledger(client, name)
+    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+    wallet = await create_account(client, ledger.id, "Wallet")
+    await create_transaction(client, transfer(cash.id, wallet.id, amount, status=POSTED))
+    return ledger, cash, wallet
+
+
 async def test_every_ledger_table_is_distributed_by_ledger_id_beside_its_ledger(citus_pool: asyncpg.Pool) -> None:
     keyed = {
         r["table_name"]
@@ -98,11 +111,8 @@ async def test_every_ledger_table_is_distributed_by_ledger_id_beside_its_ledger(
 async def test_1000_concurrent_holds_on_one_wallet_approve_exactly_what_its_funds_allow(
     client: LedgerdClient, citus_pool: asyncpg.Pool
 ) -> None:
-    ledger = await create_ledger(client, "Card program")
-    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
-    wallet = await create_account(client, ledger.id, "Wallet")
+    ledger, _, wallet = await funded_wallet(client, "Card program", 4_000)
     settlement = await create_account(client, ledger.id, "Settlement", normal_balance=DEBIT_NORMAL)
-    await create_transaction(client, transfer(cash.id, wallet.id, 4_000, status=POSTED))
     answers = await asyncio.gather(*(client.holds.PlaceHold(place(wallet.id, settlement.id, 10)) for _ in range(1_000)))
     assert sum(a.decision == APPROVED for a in answers) == 400
     # (pending, posted, available): all 4,000 held, none of it posted away yet.
@@ -145,10 +155,7 @@ async def test_a_ledgers_totals_as_of_a_time_read_alike_called_alone_and_inside_
 ) -> None:
     # Called alone, Citus sends the call to the ledger's worker; inside a transaction block (as the
     # categories' sums call it) it runs on the coordinator and sends its statement to the shard.
-    ledger = await create_ledger(client, "Totals")
-    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
-    wallet = await create_account(client, ledger.id, "Wallet")
-    await create_transaction(client, transfer(cash.id, wallet.id, 70, status=POSTED))
+    ledger, cash, wallet = await funded_wallet(client, "Totals", 70)
     await create_transaction(client, transfer(cash.id, wallet.id, 5))
     call = "SELECT * FROM ledgerd_ledger_totals_as_of($1, $2, now(), true) ORDER BY ledger_account_id"
     arguments = (uuid.UUID(ledger.id), [uuid.UUID(cash.id), uuid.UUID(wallet.id)])
@@ -174,10 +181,7 @@ async def test_verify_proves_every_invariant_after_the_writes_above(citus_pool: 
 async def test_verify_names_an_account_whose_stored_balance_was_changed_on_citus(
     client: LedgerdClient, citus_pool: asyncpg.Pool, citus_url: str
 ) -> None:
-    ledger = await create_ledger(client, "Corrupted")
-    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
-    wallet = await create_account(client, ledger.id, "Wallet")
-    await create_transaction(client, transfer(cash.id, wallet.id, 70, status=POSTED))
+    ledger, _, wallet = await funded_wallet(client, "Corrupted", 70)
     ledger_id, wallet_id = uuid.UUID(ledger.id), uuid.UUID(wallet.id)
     corrupt = "UPDATE ledger_accounts SET posted_credits = posted_credits + $3 WHERE ledger_id = $1 AND id = $2"
     await citus_pool.execute(corrupt, ledger_id, wallet_id, 1)  # through the coordinator, to its worker
