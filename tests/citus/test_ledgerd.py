@@ -7,20 +7,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
 
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import RunningServer, start_server
-from ledgerd.server.core.api_keys import create_api_key
-from ledgerd.server.core.clock import utcnow
+from ledgerd.server.core.api_keys import Authenticator, create_api_key
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
-from ledgerd.server.store import distribution, organizations
+from ledgerd.server.store import distribution
 from ledgerd.server.store.migrate import apply_migrations
 from ledgerd.server.store.pool import create_pool
-from ledgerd.v1 import ledger_pb2
 
 from ..e2e.ledger_helpers import (
     DEBIT_NORMAL,
@@ -63,9 +62,7 @@ async def client(citus_server: RunningServer, citus_pool: asyncpg.Pool) -> Async
         yield client
 
 
-async def funded_wallet(
-    client: LedgerdClient, name: str, amount: int
-) -> tuple[ledger_pb2.Ledger, ledger_pb2.LedgerAccount, ledger_pb2.LedgerAccount]:
+async def funded_wallet(client: LedgerdClient, name: str, amount: int) -> tuple[Any, Any, Any]:
     """A new ledger `name` with a cash account and a wallet it funded with `amount`, posted:
     (ledger, cash, wallet)."""
     ledger = await create_ledger(client, name)
@@ -237,6 +234,27 @@ async def test_a_watcher_hears_a_write_on_the_ledgers_worker_and_after_losing_th
     stream.cancel()
 
 
+async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(database_url: str) -> None:
+    code, output = await run_ledgerd("migrate", "--citus", database_url=database_url)
+    assert code == 2
+    assert "not a Citus coordinator" in output
+
+
+async def test_sync_refuses_a_citus_source_and_writes_nothing_into_the_warehouse(
+    citus_url: str, database_url: str
+) -> None:
+    # The warehouse: the plain session database (it is not the source, and has no sync schema).
+    code, output = await run_ledgerd("sync", "--to", database_url, "--schema", "from_citus", database_url=citus_url)
+    assert code == 2, output
+    assert "does not run on Citus" in output
+    connection = await asyncpg.connect(database_url)
+    try:
+        schema = await connection.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = 'from_citus'")
+    finally:
+        await connection.close()
+    assert schema is None
+
+
 # How long a step waits for what it waits on before calling it stuck (no bound asserted).
 PATIENCE_SECONDS = 120.0
 
@@ -264,22 +282,23 @@ async def test_a_key_created_while_key_usage_is_recorded_takes_the_reference_tab
     # organizations and waits for api_keys while the UPDATE has api_keys and waits for
     # organizations (docs/scaling.md, "Reference tables and their locks"). Made to happen: a
     # third transaction holds organizations' lock while both queue behind it.
-    organization_id, _ = await create_api_key(citus_pool, f"citus-{uuid.uuid4()}")
-    key_id = await citus_pool.fetchval("SELECT id FROM api_keys WHERE organization_id = $1", organization_id)
+    organization_id, key = await create_api_key(citus_pool, f"citus-{uuid.uuid4()}")
+    authenticator = Authenticator(citus_pool)
+    key_id = (await authenticator.authenticate(key)).id  # to be recorded as used
+    assert await citus_pool.fetchval("SELECT last_used_at FROM api_keys WHERE id = $1", key_id) is None
     blocker = await asyncpg.connect(citus_url)
     try:
         async with blocker.transaction():
             await blocker.execute("UPDATE organizations SET name = name WHERE id = $1", organization_id)
             creating = asyncio.create_task(create_api_key(citus_pool, f"citus-{uuid.uuid4()}"))
             await lock_waits_reach(citus_pool, 1)
-            used_at = utcnow()
-            recording = asyncio.create_task(organizations.record_api_keys_used(citus_pool, [key_id], used_at))
+            recording = asyncio.create_task(authenticator.record_usage())
             await lock_waits_reach(citus_pool, 2)
         created, _ = await asyncio.wait_for(asyncio.gather(creating, recording), PATIENCE_SECONDS)
     finally:
         await blocker.close()
     assert await citus_pool.fetchval("SELECT count(*) FROM api_keys WHERE organization_id = $1", created[0]) == 1
-    assert await citus_pool.fetchval("SELECT last_used_at FROM api_keys WHERE id = $1", key_id) == used_at
+    assert await citus_pool.fetchval("SELECT last_used_at FROM api_keys WHERE id = $1", key_id) is not None
 
 
 async def deleted_membership_triggers(connection: asyncpg.Connection) -> tuple[int, int]:
@@ -321,24 +340,3 @@ async def test_distribute_drops_the_deleted_membership_triggers_that_an_older_la
         assert await deleted_membership_triggers(connection) == (0, 0)
         assert await distribution.distribute(connection) is False  # again: none left to drop
         assert await deleted_membership_triggers(connection) == (0, 0)
-
-
-async def test_migrate_citus_refuses_a_database_that_is_no_citus_coordinator(database_url: str) -> None:
-    code, output = await run_ledgerd("migrate", "--citus", database_url=database_url)
-    assert code == 2
-    assert "not a Citus coordinator" in output
-
-
-async def test_sync_refuses_a_citus_source_and_writes_nothing_into_the_warehouse(
-    citus_url: str, database_url: str
-) -> None:
-    # The warehouse: the plain session database (it is not the source, and has no sync schema).
-    code, output = await run_ledgerd("sync", "--to", database_url, "--schema", "from_citus", database_url=citus_url)
-    assert code == 2, output
-    assert "does not run on Citus" in output
-    connection = await asyncpg.connect(database_url)
-    try:
-        schema = await connection.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = 'from_citus'")
-    finally:
-        await connection.close()
-    assert schema is None
