@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import grpc
@@ -14,7 +15,7 @@ import pytest
 
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import RunningServer, start_server
-from ledgerd.server.core.api_keys import create_api_key
+from ledgerd.server.core.api_keys import Authenticator, create_api_key
 from ledgerd.server.core.verify import verify
 from ledgerd.server.domain import limits
 from ledgerd.server.store import distribution, placement
@@ -63,6 +64,16 @@ async def client(citus_server: RunningServer, citus_pool: asyncpg.Pool) -> Async
         yield client
 
 
+async def funded_wallet(client: LedgerdClient, name: str, amount: int) -> tuple[Any, Any, Any]:
+    """A new ledger `name` with a cash account and a wallet it funded with `amount`, posted:
+    (ledger, cash, wallet)."""
+    ledger = await create_ledger(client, name)
+    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
+    wallet = await create_account(client, ledger.id, "Wallet")
+    await create_transaction(client, transfer(cash.id, wallet.id, amount, status=POSTED))
+    return ledger, cash, wallet
+
+
 async def test_every_ledger_table_is_distributed_by_ledger_id_beside_its_ledger(citus_pool: asyncpg.Pool) -> None:
     keyed = {
         r["table_name"]
@@ -86,9 +97,9 @@ async def test_every_ledger_table_is_distributed_by_ledger_id_beside_its_ledger(
         assert layout[table]["colocationid"] == ledgers["colocationid"], table
     for table in REFERENCE_TABLES:
         assert layout[table]["partmethod"] == "n", table
-    # The batch write and the change feed's horizon are routed by their first argument, the ledger,
-    # to the ledger's worker.
-    for function in ("ledgerd_write_batch", "ledgerd_feed_horizon"):
+    # The batch write, the change feed's horizon and a ledger's totals as of a time are routed by
+    # their first argument, the ledger, to the ledger's worker.
+    for function in ("ledgerd_write_batch", "ledgerd_feed_horizon", "ledgerd_ledger_totals_as_of"):
         routed = await citus_pool.fetchrow(
             "SELECT distribution_argument_index, colocationid FROM pg_dist_object WHERE objid = $1::text::regproc",
             function,
@@ -99,11 +110,8 @@ async def test_every_ledger_table_is_distributed_by_ledger_id_beside_its_ledger(
 async def test_1000_concurrent_holds_on_one_wallet_approve_exactly_what_its_funds_allow(
     client: LedgerdClient, citus_pool: asyncpg.Pool
 ) -> None:
-    ledger = await create_ledger(client, "Card program")
-    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
-    wallet = await create_account(client, ledger.id, "Wallet")
+    ledger, _, wallet = await funded_wallet(client, "Card program", 4_000)
     settlement = await create_account(client, ledger.id, "Settlement", normal_balance=DEBIT_NORMAL)
-    await create_transaction(client, transfer(cash.id, wallet.id, 4_000, status=POSTED))
     answers = await asyncio.gather(*(client.holds.PlaceHold(place(wallet.id, settlement.id, 10)) for _ in range(1_000)))
     assert sum(a.decision == APPROVED for a in answers) == 400
     # (pending, posted, available): all 4,000 held, none of it posted away yet.
@@ -141,6 +149,25 @@ async def test_ledgers_spread_over_both_workers_each_with_all_its_rows_on_one(
     assert nodes_of_ledgers == workers
 
 
+async def test_a_ledgers_totals_as_of_a_time_read_alike_called_alone_and_inside_a_transaction(
+    client: LedgerdClient, citus_pool: asyncpg.Pool
+) -> None:
+    # Called alone, Citus sends the call to the ledger's worker; inside a transaction block (as the
+    # categories' sums call it) it runs on the coordinator and sends its statement to the shard.
+    ledger, cash, wallet = await funded_wallet(client, "Totals", 70)
+    await create_transaction(client, transfer(cash.id, wallet.id, 5))
+    call = "SELECT * FROM ledgerd_ledger_totals_as_of($1, $2, now(), true) ORDER BY ledger_account_id"
+    arguments = (uuid.UUID(ledger.id), [uuid.UUID(cash.id), uuid.UUID(wallet.id)])
+    alone = [tuple(r) for r in await citus_pool.fetch(call, *arguments)]
+    async with citus_pool.acquire() as connection, connection.transaction(isolation="repeatable_read"):
+        inside = [tuple(r) for r in await connection.fetch(call, *arguments)]
+    assert (
+        alone
+        == inside
+        == sorted([(uuid.UUID(cash.id), 0, 70, 0, 5), (uuid.UUID(wallet.id), 70, 0, 5, 0)], key=lambda r: r[0])
+    )
+
+
 async def test_verify_proves_every_invariant_after_the_writes_above(citus_pool: asyncpg.Pool, citus_url: str) -> None:
     # After the 1,000 holds and the ledgers spread over both workers: every check runs on the
     # shards (store/verify.py joins within a ledger) and finds nothing.
@@ -153,10 +180,7 @@ async def test_verify_proves_every_invariant_after_the_writes_above(citus_pool: 
 async def test_verify_names_an_account_whose_stored_balance_was_changed_on_citus(
     client: LedgerdClient, citus_pool: asyncpg.Pool, citus_url: str
 ) -> None:
-    ledger = await create_ledger(client, "Corrupted")
-    cash = await create_account(client, ledger.id, "Cash", normal_balance=DEBIT_NORMAL)
-    wallet = await create_account(client, ledger.id, "Wallet")
-    await create_transaction(client, transfer(cash.id, wallet.id, 70, status=POSTED))
+    ledger, _, wallet = await funded_wallet(client, "Corrupted", 70)
     ledger_id, wallet_id = uuid.UUID(ledger.id), uuid.UUID(wallet.id)
     corrupt = "UPDATE ledger_accounts SET posted_credits = posted_credits + $3 WHERE ledger_id = $1 AND id = $2"
     await citus_pool.execute(corrupt, ledger_id, wallet_id, 1)  # through the coordinator, to its worker
@@ -274,3 +298,90 @@ async def test_sync_refuses_a_citus_source_and_writes_nothing_into_the_warehouse
     finally:
         await connection.close()
     assert schema is None
+
+
+# How long a step waits for what it waits on before calling it stuck (no bound asserted).
+PATIENCE_SECONDS = 120.0
+
+
+async def lock_waits_reach(pool: asyncpg.Pool, count: int) -> None:
+    """Until `count` backends of the cluster wait on an advisory lock, the kind Citus' shard
+    resource locks are."""
+    deadline = asyncio.get_running_loop().time() + PATIENCE_SECONDS
+    while True:
+        waiting = await pool.fetchval(
+            "SELECT count(*) FROM citus_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+        )
+        if waiting >= count:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{waiting} of {count} backends wait on a lock"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_key_created_while_key_usage_is_recorded_takes_the_reference_tables_in_one_order(
+    citus_pool: asyncpg.Pool, citus_url: str
+) -> None:
+    # Citus serializes the writes to a reference table by a lock on its shard; a statement on
+    # api_keys takes that of api_keys, then that of organizations (its foreign key's). The usage
+    # recorder's UPDATE does; creating a key must too, or the two deadlock when the creation has
+    # organizations and waits for api_keys while the UPDATE has api_keys and waits for
+    # organizations (docs/scaling.md, "Reference tables and their locks"). Made to happen: a
+    # third transaction holds organizations' lock while both queue behind it.
+    organization_id, key = await create_api_key(citus_pool, f"citus-{uuid.uuid4()}")
+    authenticator = Authenticator(citus_pool)
+    key_id = (await authenticator.authenticate(key)).id  # to be recorded as used
+    assert await citus_pool.fetchval("SELECT last_used_at FROM api_keys WHERE id = $1", key_id) is None
+    blocker = await asyncpg.connect(citus_url)
+    try:
+        async with blocker.transaction():
+            await blocker.execute("UPDATE organizations SET name = name WHERE id = $1", organization_id)
+            creating = asyncio.create_task(create_api_key(citus_pool, f"citus-{uuid.uuid4()}"))
+            await lock_waits_reach(citus_pool, 1)
+            recording = asyncio.create_task(authenticator.record_usage())
+            await lock_waits_reach(citus_pool, 2)
+        created, _ = await asyncio.wait_for(asyncio.gather(creating, recording), PATIENCE_SECONDS)
+    finally:
+        await blocker.close()
+    assert await citus_pool.fetchval("SELECT count(*) FROM api_keys WHERE organization_id = $1", created[0]) == 1
+    assert await citus_pool.fetchval("SELECT last_used_at FROM api_keys WHERE id = $1", key_id) is not None
+
+
+async def deleted_membership_triggers(connection: asyncpg.Connection) -> tuple[int, int]:
+    """How many of distribution.DELETED_MEMBERSHIP_TRIGGERS the coordinator's tables have, and
+    how many their shards have (Citus names a shard's copy after the trigger and the shard)."""
+    on_coordinator = on_shards = 0
+    for table, trigger in distribution.DELETED_MEMBERSHIP_TRIGGERS.items():
+        on_coordinator += await connection.fetchval(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = $1::text::regclass AND tgname = $2", table, trigger
+        )
+        counts = await connection.fetch(
+            """SELECT success, result FROM run_command_on_shards($1::text::regclass,
+                   format('SELECT count(*) FROM pg_trigger WHERE tgrelid = %L::regclass AND tgname ~ %L',
+                          '%s', '^' || $2))""",
+            table,
+            trigger,
+        )
+        assert all(r["success"] for r in counts), counts
+        on_shards += sum(int(r["result"]) for r in counts)
+    return on_coordinator, on_shards
+
+
+async def test_distribute_drops_the_deleted_membership_triggers_that_an_older_layout_kept(
+    citus_pool: asyncpg.Pool,
+) -> None:
+    async with citus_pool.acquire() as connection:
+        assert await deleted_membership_triggers(connection) == (0, 0)
+        # A cluster laid out before citus_layout.sql dropped them: made again as migration 0008 has them.
+        async with connection.transaction():
+            await connection.execute("SET LOCAL citus.enable_unsafe_triggers = on")
+            for table, trigger in distribution.DELETED_MEMBERSHIP_TRIGGERS.items():
+                await connection.execute(
+                    f"""CREATE TRIGGER {trigger} AFTER DELETE ON {table} REFERENCING OLD TABLE AS deleted
+                        FOR EACH STATEMENT EXECUTE FUNCTION ledgerd_record_deleted_rows()"""
+                )
+        on_coordinator, on_shards = await deleted_membership_triggers(connection)
+        assert on_coordinator == 2 and on_shards > 2
+        assert await distribution.distribute(connection) is False
+        assert await deleted_membership_triggers(connection) == (0, 0)
+        assert await distribution.distribute(connection) is False  # again: none left to drop
+        assert await deleted_membership_triggers(connection) == (0, 0)

@@ -69,8 +69,10 @@ async def create_api_key(
             ]
         )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key_id = new_id()
     async with pool.acquire() as connection, connection.transaction():
         now = utcnow()
+        await store.lock_api_keys_first(connection, key_id)
         organization_id = await store.ensure_organization(connection, new_id(), organization_name, now)
         unknown = set(ledger_ids) - await store.ledgers_of_organization(connection, organization_id, list(ledger_ids))
         if unknown:
@@ -81,7 +83,7 @@ async def create_api_key(
         expires_at = None if expires_in_seconds is None else now + timedelta(seconds=expires_in_seconds)
         await store.insert_api_key(
             connection,
-            new_id(),
+            key_id,
             organization_id,
             hash_key(key),
             now,

@@ -35,8 +35,21 @@ class HistoryUseCases:
             return [await self._at_version(organization_id, account_ids[0], as_of.lock_version)]
         if as_of.effective_at is None:
             return await self.ledgers.get_ledger_accounts(organization_id, list(account_ids))
-        found = await store.accounts_as_of_time(self.pool, organization_id, list(set(account_ids)), as_of.effective_at)
-        return in_order(found, account_ids)
+        async with (
+            self.pool.acquire() as connection,
+            # One snapshot: the accounts' current lock_versions and their totals as of the time agree.
+            connection.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            found = await ledgers_store.get_ledger_accounts(connection, organization_id, list(set(account_ids)))
+            # One statement per ledger: on Citus, each on that ledger's shard (docs/scaling.md).
+            by_ledger: dict[uuid.UUID, list[uuid.UUID]] = {}
+            for account in found.values():
+                by_ledger.setdefault(account.ledger_id, []).append(account.id)
+            totals: dict[uuid.UUID, BalanceTotals] = {}
+            for ledger_id, ids in by_ledger.items():
+                totals.update(await store.totals_as_of(connection, ledger_id, ids, as_of.effective_at, inclusive=True))
+        as_of_time = {i: replace(a, totals=totals.get(i, BalanceTotals())) for i, a in found.items()}
+        return in_order(as_of_time, account_ids)
 
     async def _at_version(self, organization_id: uuid.UUID, account_id: uuid.UUID, lock_version: int) -> LedgerAccount:
         found = await store.account_at_version(self.pool, organization_id, account_id, lock_version)
@@ -80,7 +93,13 @@ class HistoryUseCases:
                 ledger_account=account,
                 effective_at_lower_bound=lower_bound,
                 effective_at_upper_bound=upper_bound,
-                starting_totals=await store.totals_before(connection, account_id, lower_bound),
-                ending_totals=await store.totals_before(connection, account_id, upper_bound),
+                starting_totals=await _totals_before(connection, account, lower_bound),
+                ending_totals=await _totals_before(connection, account, upper_bound),
                 ledger_entries=tuple(entries),
             )
+
+
+async def _totals_before(connection: asyncpg.Connection, account: LedgerAccount, bound: datetime) -> BalanceTotals:
+    """The account's totals counting the entries effective strictly before `bound`."""
+    totals = await store.totals_as_of(connection, account.ledger_id, [account.id], bound, inclusive=False)
+    return totals.get(account.id, BalanceTotals())

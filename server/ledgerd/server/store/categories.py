@@ -128,27 +128,14 @@ async def list_categories(
     return [category(r) for r in records]
 
 
-# The totals of each member account, current or as of a time; `members` names the accounts. The
-# as-of totals are those of ledgerd_totals_as_of (migration 0014) with the ledger named: that
-# function selects entries by account alone, which on Citus is a read of every shard, and a
-# function called in a statement keeps the statement from being sent whole to the ledger's shard.
-# The members are given as an array so that the accounts and entries are read by their account
-# indexes, never by a scan of the ledger's rows.
-MEMBER_TOTALS = {
-    "current": """SELECT a.id AS ledger_account_id, {columns} FROM ledger_accounts a
-                   WHERE a.ledger_id = $2 AND a.id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members))""",
-    "as_of": """SELECT e.ledger_account_id,
-                    sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'credit') AS posted_credits,
-                    sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit') AS posted_debits,
-                    sum(e.amount) FILTER (WHERE t.status = 'pending' AND e.direction = 'credit') AS pending_credits,
-                    sum(e.amount) FILTER (WHERE t.status = 'pending' AND e.direction = 'debit') AS pending_debits
-                 FROM ledger_entries e
-                 JOIN ledger_transactions t ON t.ledger_id = e.ledger_id AND t.id = e.ledger_transaction_id
-                 WHERE e.ledger_id = $2 AND t.ledger_id = $2
-                   AND e.ledger_account_id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members))
-                   AND e.discarded_at IS NULL AND t.status <> 'archived' AND t.effective_at <= $3
-                 GROUP BY e.ledger_account_id""",
-}
+# The members of the categories (each the accounts it reaches) and the sums of their totals per
+# category. The members are given to the totals as an array so that the accounts and entries are
+# read by their account indexes, never by a scan of the ledger's rows.
+MEMBERS = """SELECT ledger_account_category_id, ledger_account_id FROM ledger_account_category_closure
+             WHERE ledger_id = $2 AND ledger_account_category_id = ANY($1::uuid[])"""
+SUMMED = """SELECT m.ledger_account_category_id AS id, count(*) AS accounts, {summed}
+            FROM members m LEFT JOIN member_totals t ON t.ledger_account_id = m.ledger_account_id
+            GROUP BY m.ledger_account_category_id"""
 
 
 async def sums(
@@ -156,22 +143,39 @@ async def sums(
 ) -> dict[uuid.UUID, tuple[BalanceTotals, int]]:
     """Category id -> (sums of the totals of the accounts it reaches, how many those are), for
     categories of the one ledger: current, or counting the entries effective at or before
-    `effective_at`. One statement, one snapshot."""
-    columns = ", ".join(TOTAL_COLUMNS)
-    member_totals = MEMBER_TOTALS["current" if effective_at is None else "as_of"].format(columns=columns)
-    summed = ", ".join(f"sum(t.{c}) AS {c}" for c in TOTAL_COLUMNS)
-    records = await db.fetch(
-        f"""WITH members AS (
-                SELECT ledger_account_category_id, ledger_account_id FROM ledger_account_category_closure
-                WHERE ledger_id = $2 AND ledger_account_category_id = ANY($1::uuid[])
-            ), member_totals AS ({member_totals})
-            SELECT m.ledger_account_category_id AS id, count(*) AS accounts, {summed}
-            FROM members m LEFT JOIN member_totals t ON t.ledger_account_id = m.ledger_account_id
-            GROUP BY m.ledger_account_category_id""",
-        category_ids,
-        ledger_id,
-        *(() if effective_at is None else (effective_at,)),
-    )
+    `effective_at`; `db` a connection for the latter. One snapshot."""
+    summed = SUMMED.format(summed=", ".join(f"sum(t.{c}) AS {c}" for c in TOTAL_COLUMNS))
+    if effective_at is None:
+        records = await db.fetch(
+            f"""WITH members AS ({MEMBERS}), member_totals AS (
+                    SELECT a.id AS ledger_account_id, {", ".join(TOTAL_COLUMNS)} FROM ledger_accounts a
+                    WHERE a.ledger_id = $2 AND a.id = ANY (ARRAY(SELECT DISTINCT ledger_account_id FROM members)))
+                {summed}""",
+            category_ids,
+            ledger_id,
+        )
+    else:
+        # The as-of totals are ledgerd_ledger_totals_as_of's (migration 0017). On Citus a function
+        # that reads the ledger's tables cannot run inside a statement sent to the ledger's shard
+        # (Citus refuses a distributed query from a query on a shard), so the members are read
+        # first and handed to a statement of their own; one repeatable-read transaction keeps the
+        # two one snapshot (on Citus, that of the ledger's worker, which both statements reach
+        # over the transaction's one connection to it).
+        async with db.transaction(isolation="repeatable_read", readonly=True):
+            members = await db.fetch(MEMBERS, category_ids, ledger_id)
+            records = await db.fetch(
+                f"""WITH members AS (
+                        SELECT * FROM unnest($1::uuid[], $2::uuid[])
+                            AS m (ledger_account_category_id, ledger_account_id)
+                    ), member_totals AS (
+                        SELECT * FROM ledgerd_ledger_totals_as_of(
+                            $3, ARRAY(SELECT DISTINCT ledger_account_id FROM members), $4, true))
+                    {summed}""",
+                [m["ledger_account_category_id"] for m in members],
+                [m["ledger_account_id"] for m in members],
+                ledger_id,
+                effective_at,
+            )
     found = {r["id"]: (summed_totals(r), r["accounts"]) for r in records}
     return {c: found.get(c, (BalanceTotals(), 0)) for c in category_ids}
 

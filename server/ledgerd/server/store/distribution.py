@@ -23,11 +23,14 @@ WRITE_FUNCTION = (
 )
 
 # The functions Citus runs whole on the worker that holds the ledger named by their argument: the
-# batch write, and the change feed's horizon (migration 0015), which must be the snapshot of the
-# worker whose transaction ids the ledger's versions carry.
+# batch write, the change feed's horizon (migration 0015), which must be the snapshot of the
+# worker whose transaction ids the ledger's versions carry, and a ledger's totals as of a time
+# (migration 0017) when called outside a transaction block (within one, Citus runs it on the
+# coordinator and sends its one statement to the ledger's shard).
 ROUTED_FUNCTIONS = {
     WRITE_FUNCTION: "ledger",
     "ledgerd_feed_horizon(uuid)": "ledger",
+    "ledgerd_ledger_totals_as_of(uuid, uuid[], timestamptz, boolean)": "ledger",
 }
 
 
@@ -78,15 +81,40 @@ def _definition(name: str) -> str:
     raise RuntimeError(f"no migration defines {name}")
 
 
+# The deleted-membership triggers of migration 0008, table -> trigger. citus_layout.sql drops them
+# (they would run on the workers' shards against a table the coordinator alone has, and refuse
+# every membership removal); a cluster laid out before it did still has them, and loses them at
+# its next start.
+DELETED_MEMBERSHIP_TRIGGERS = {
+    "ledger_account_category_accounts": "ledger_account_category_accounts_deleted",
+    "ledger_account_category_categories": "ledger_account_category_categories_deleted",
+}
+
+
+async def _drop_deleted_membership_triggers(connection: asyncpg.Connection) -> None:
+    """Drops those of DELETED_MEMBERSHIP_TRIGGERS still there (Citus drops them on the shards too);
+    nothing when none is, so a start takes no lock on these tables for it. Citus refuses any trigger
+    DDL on a distributed table, a DROP too, unless citus.enable_unsafe_triggers is on."""
+    for table, trigger in DELETED_MEMBERSHIP_TRIGGERS.items():
+        if await connection.fetchval(
+            "SELECT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = $1::text::regclass AND tgname = $2)", table, trigger
+        ):
+            async with connection.transaction():
+                await connection.execute("SET LOCAL citus.enable_unsafe_triggers = on")
+                await connection.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+
+
 async def distribute(connection: asyncpg.Connection) -> bool:
     """Lays the database out for Citus unless it is already, and routes every function of
-    ROUTED_FUNCTIONS that is not yet (a migration newer than the layout adds one); True when it laid
+    ROUTED_FUNCTIONS that is not yet (a migration newer than the layout adds one); on a database
+    laid out already, drops the deleted-membership triggers an older layout kept. True when it laid
     the database out. Raises NotCitus on a database that is not a Citus coordinator with workers."""
     if not await is_citus(connection):
         raise NotCitus("not a Citus coordinator with active workers (docs/scaling.md)")
     await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
     try:
         if await is_distributed(connection):
+            await _drop_deleted_membership_triggers(connection)
             await _route_functions(connection)
             return False
         layout = (importlib.resources.files("ledgerd.server.store") / "citus_layout.sql").read_text()

@@ -1,10 +1,9 @@
-"""SQL of past balances: as of an effective time (ledgerd_totals_as_of, migration 0004), right
-after a lock_version (ledger_account_versions), and the parts of an account statement."""
+"""SQL of past balances: as of an effective time (ledgerd_ledger_totals_as_of, migration 0017),
+right after a lock_version (ledger_account_versions), and the parts of an account statement."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,21 +26,16 @@ def _prefixed(alias: str, prefix: str) -> str:
     return ", ".join(f"{alias}.{column} AS {prefix}{column}" for column in TOTAL_COLUMNS)
 
 
-async def accounts_as_of_time(
-    db: Executor, organization_id: uuid.UUID, account_ids: list[uuid.UUID], effective_at: datetime
-) -> dict[uuid.UUID, LedgerAccount]:
-    """The organization's accounts among `account_ids`, each with the totals of the entries
-    effective at or before `effective_at` and its current lock_version (one snapshot)."""
+async def totals_as_of(
+    db: Executor, ledger_id: uuid.UUID, account_ids: list[uuid.UUID], bound: datetime, *, inclusive: bool
+) -> dict[uuid.UUID, BalanceTotals]:
+    """The totals of accounts of the one ledger counting the entries effective before `bound` (or
+    at it, when `inclusive`), by ledgerd_ledger_totals_as_of (migration 0017): a statement on the
+    ledger's shard on Citus. An account without such entries has none."""
     records = await db.fetch(
-        f"""SELECT a.*, {_prefixed("s", "as_of_")}
-            FROM ledger_accounts a JOIN ledgers l ON l.id = a.ledger_id
-            LEFT JOIN ledgerd_totals_as_of($1::uuid[], $3, true) s ON s.ledger_account_id = a.id
-            WHERE a.id = ANY($1::uuid[]) AND l.organization_id = $2""",
-        account_ids,
-        organization_id,
-        effective_at,
+        "SELECT * FROM ledgerd_ledger_totals_as_of($1, $2::uuid[], $3, $4)", ledger_id, account_ids, bound, inclusive
     )
-    return {r["id"]: replace(rows.ledger_account(r), totals=summed_totals(r, "as_of_")) for r in records}
+    return {r["ledger_account_id"]: summed_totals(r) for r in records}
 
 
 async def account_at_version(
@@ -62,12 +56,6 @@ async def account_at_version(
         return None
     version = summed_totals(row, "version_") if row["version_lock_version"] is not None else None
     return rows.ledger_account(row), version
-
-
-async def totals_before(db: Executor, account_id: uuid.UUID, bound: datetime) -> BalanceTotals:
-    """The account's totals counting the entries effective strictly before `bound`."""
-    row = await db.fetchrow("SELECT * FROM ledgerd_totals_as_of(ARRAY[$1::uuid], $2, false)", account_id, bound)
-    return summed_totals(row) if row else BalanceTotals()
 
 
 async def entries_in_period(

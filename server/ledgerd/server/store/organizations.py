@@ -22,6 +22,17 @@ async def ensure_organization(db: Executor, organization_id: uuid.UUID, name: st
     return row["id"]  # type: ignore[no-any-return]
 
 
+async def lock_api_keys_first(db: Executor, key_id: uuid.UUID) -> None:
+    """Takes, inside a transaction that will write `organizations` and then `api_keys`, the write
+    lock of `api_keys` first. On Citus both are reference tables, and a statement on `api_keys`
+    takes its shard's lock and then that of `organizations` (which its foreign key references),
+    as every key usage or revocation UPDATE does; a transaction that wrote `organizations` first
+    would take them the other way round and could deadlock with such an UPDATE (docs/scaling.md,
+    "Reference tables and their locks"). A row lock on the new key's id (no row yet) is what takes
+    Citus' lock there; on one PostgreSQL it locks nothing."""
+    await db.execute("SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE", key_id)
+
+
 async def insert_api_key(
     db: Executor,
     key_id: uuid.UUID,
