@@ -256,7 +256,8 @@ async def test_reads_of_rows_this_server_has_seen_go_to_their_ledgers_shard_alon
             request = place(wallet, settlement, 300, external_id="auth-1", idempotency_key="auth-1")
             hold = (await client.holds.PlaceHold(request)).hold
             assert (await client.holds.PlaceHold(request)).hold.id == hold.id
-            captured = await client.holds.CaptureHold(hold_pb2.CaptureHoldRequest(hold_id=hold.id, amount=100, final=False))
+            capture = hold_pb2.CaptureHoldRequest(hold_id=hold.id, amount=100, final=False)
+            captured = await client.holds.CaptureHold(capture)
             await client.holds.ReleaseHold(hold_pb2.ReleaseHoldRequest(hold_id=hold.id))
             ended = (await client.holds.GetHold(hold_pb2.GetHoldRequest(id=hold.id))).hold
             assert ended.status == hold_pb2.HOLD_STATUS_RELEASED

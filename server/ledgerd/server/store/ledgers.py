@@ -94,9 +94,12 @@ async def get_ledger_account(
     db: Executor, organization_id: uuid.UUID, account_id: uuid.UUID, *, for_update: bool = False
 ) -> LedgerAccount | None:
     # Citus refuses FOR UPDATE in a read sent to every shard: the ledger is learnt first.
-    if for_update and LEDGERS.ledger_of((account_id,)) is None:
-        if not await _ACCOUNTS.fetch_ids(db, (account_id,), [account_id], organization_id):
-            return None
+    if (
+        for_update
+        and LEDGERS.ledger_of((account_id,)) is None
+        and not await _ACCOUNTS.fetch_ids(db, (account_id,), [account_id], organization_id)
+    ):
+        return None
     records = await (_ACCOUNT_FOR_UPDATE if for_update else _ACCOUNTS).fetch_ids(
         db, (account_id,), [account_id], organization_id
     )

@@ -17,7 +17,7 @@ Executor = Any
 
 
 _TRANSACTIONS = ByIds(
-    f"""SELECT {rows.transaction_columns('{ledger_id}')}, t.xmin AS row_version FROM ledger_transactions t
+    f"""SELECT {rows.transaction_columns("{ledger_id}")}, t.xmin AS row_version FROM ledger_transactions t
         JOIN ledgers l ON l.id = t.ledger_id WHERE t.id = ANY($1::uuid[]) AND l.organization_id = $2 {{ledger}}""",
     "t.ledger_id",
 )
