@@ -12,6 +12,7 @@ from collections.abc import Callable
 import asyncpg
 
 from ledgerd.server.app import start_server
+from ledgerd.server.garbage_collection import tune_garbage_collector
 from ledgerd.server.tls import PLAINTEXT_NOTICE, TlsFiles
 from ledgerd.server.tracing import tracing_from_environment
 
@@ -48,6 +49,7 @@ async def serve_until_stopped(
     tracing = tracing_from_environment()  # off unless OTEL_ variables ask (ledgerd.server.tracing)
     try:
         running = await start_server(pool, address, http_address=http_address, tracing=tracing, tls=tls)
+        tune_garbage_collector()
         if tls is None:
             log.warning("%s: %s", name, PLAINTEXT_NOTICE)
         else:
