@@ -21,6 +21,7 @@ import grpc
 import uvloop
 
 from ledgerd.bench import cpu, servers
+from ledgerd.server.garbage_collection import tune_garbage_collector
 
 ECHO_METHOD = "/ledgerd.bench.Echo/Echo"
 # About a PlaceHoldRequest's size on the wire (two UUIDs, an amount, an idempotency key).
@@ -40,6 +41,7 @@ async def serve(port: int) -> None:
     server.add_generic_rpc_handlers((handler,))
     server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
+    tune_garbage_collector()  # as a ledgerd server process does: the baseline is like for like
     await server.wait_for_termination()
 
 

@@ -23,6 +23,7 @@ from ledgerd.bench import cpu, pacing
 from ledgerd.bench.setup import TRANSFER_EVENT, Chart
 from ledgerd.client import LedgerdClient
 from ledgerd.server.app import message_bytes_max
+from ledgerd.server.garbage_collection import tune_garbage_collector
 from ledgerd.v1 import balance_pb2, common_pb2, event_pb2, hold_pb2, transaction_pb2
 
 # Latencies are recorded in microseconds, from 1 µs to 60 s, to 3 significant digits.
@@ -318,6 +319,7 @@ async def drive(
     """Runs `plan.requesters` requesters for `plan.seconds`, over the clients in turn; with
     `plan.streams` > 0, PlaceHold goes over that many PlaceHolds streams, shared by the
     requesters. `meter` measures the CPU of its groups over the load window alone."""
+    tune_garbage_collector()  # the load client shares the machine's cores with the server it drives
     if plan.started is not None:
         await asyncio.sleep(max(0.0, plan.started - time.monotonic()))
     recorder = Recorder(started=time.monotonic() if plan.started is None else plan.started)
