@@ -38,6 +38,7 @@ from ledgerd.server.interceptors.authorization import Authorizer
 from ledgerd.server.interceptors.counting import CallCounter
 from ledgerd.server.interceptors.decoding import DecodingInterceptor
 from ledgerd.server.interceptors.errors import ErrorInterceptor
+from ledgerd.server.interceptors.handler_cache import HandlerCache
 from ledgerd.server.interceptors.metrics import MetricsInterceptor
 from ledgerd.server.interceptors.request_ids import RequestIds
 from ledgerd.server.tls import TlsFiles, grpc_server_credentials, server_ssl_context
@@ -152,12 +153,14 @@ async def start_server(
         http_routes = (*http_routes, *metrics_routes.ROUTES)
     admission = AdmissionInterceptor()
     # The call's span, when traced, encloses everything else; ErrorInterceptor encloses every layer
-    # that can raise, so that whatever they raise leaves as a status; the counter, the metrics (which
-    # see the final code) and the request numbering before it raise nothing.
+    # that can raise, so that whatever they raise leaves as a status; the counter, the request
+    # numbering and the metrics (which see the final code) before it raise nothing. What comes after
+    # the handler cache wraps each method once, not once per call (interceptors/handler_cache.py).
     interceptors: list[grpc.aio.ServerInterceptor] = [
         counter,
-        *([MetricsInterceptor()] if measured else []),
         RequestIds(),
+        HandlerCache(),
+        *([MetricsInterceptor()] if measured else []),
         ErrorInterceptor(),
         # An overloaded or stopping process refuses before it decodes or reads the key.
         admission,
