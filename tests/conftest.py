@@ -1,14 +1,17 @@
 """A real PostgreSQL and a real server on port 0 (gRPC, and HTTP on another) for the whole session.
 
 DATABASE_URL, when set, names a server on which a fresh database is created (and dropped at the
-end); otherwise an embedded PostgreSQL is started in a temporary folder. With LEDGERD_TEST_CITUS=1
+end); otherwise an embedded PostgreSQL is started in a temporary folder of its own. With LEDGERD_TEST_CITUS=1
 the session runs on a Citus cluster of its own instead (a coordinator and two workers,
 ledgerd.bench.citus; docs/scaling.md), laid out for Citus by the migrations."""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,7 +33,7 @@ from .e2e.cluster_helpers import Cluster
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     if os.environ.get("LEDGERD_TEST_CITUS") == "1":
         citus = asyncio.run(start_citus())
         yield citus.url
@@ -38,7 +41,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     server_url = os.environ.get("DATABASE_URL")
     if not server_url:
-        yield start_embedded(Path(tmp_path_factory.mktemp("pgdata")))
+        yield start_embedded(embedded_folder())
         return
     name = new_database_name()
     asyncio.run(admin(server_url, f'CREATE DATABASE "{name}"'))
@@ -55,6 +58,17 @@ async def own_database_url(database_url: str) -> AsyncIterator[str]:
     await admin(database_url, f'CREATE DATABASE "{name}"')
     yield sibling_url(database_url, name)
     await admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def embedded_folder() -> Path:
+    """A folder of its own in the system's temporary folder, not under pytest's: the embedded server
+    runs as another OS user (PostgreSQL refuses root), and a second pytest session on the machine
+    makes pytest's folder private again (0700), cutting a running server off from its data. The
+    folder goes when the session's process exits, after the server's own exit handler has stopped
+    it (exit handlers run last registered first)."""
+    folder = Path(tempfile.mkdtemp(prefix="ledgerd-test-pgdata-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 async def start_citus() -> CitusCluster:
