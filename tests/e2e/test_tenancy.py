@@ -4,6 +4,7 @@ exist). Health checks and reflection answer without a key. Nothing refused write
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -120,8 +121,27 @@ async def row_counts(pool: asyncpg.Pool) -> dict[str, int]:
         return {table: await connection.fetchval(f"SELECT count(*) FROM {table}") for table in TABLES}
 
 
+# A pending hold due within this many seconds may be released by the session server's expirer
+# (every hold_expiry_interval_seconds) while a check runs: a write no call of the test made.
+DUE_SOON_SECONDS = 5.0
+EXPIRY_WAIT_SECONDS = 30.0
+
+
+async def no_hold_due_soon(pool: asyncpg.Pool) -> None:
+    """Waits until no pending hold of any test comes due during the check (an earlier test's hold
+    placed to expire in a moment; the session's expirer releases it within a second or two)."""
+    deadline = asyncio.get_running_loop().time() + EXPIRY_WAIT_SECONDS
+    while await pool.fetchval(
+        "SELECT count(*) FROM holds WHERE status = 'pending' AND expires_at < now() + make_interval(secs => $1)",
+        DUE_SOON_SECONDS,
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "pending holds stayed due: is the expirer running?"
+        await asyncio.sleep(0.1)
+
+
 @asynccontextmanager
 async def nobody_writes(pool: asyncpg.Pool) -> AsyncIterator[None]:
+    await no_hold_due_soon(pool)
     before = await row_counts(pool)
     yield
     assert await row_counts(pool) == before
