@@ -9,16 +9,20 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from ledgerd.client import ErrorDetails, LedgerdClient
 from ledgerd.server.core.api_keys import create_api_key, hash_key
+from ledgerd.server.core.clock import utcnow
+from ledgerd.server.store import holds as holds_store
 from ledgerd.v1 import (
     balance_pb2,
     balance_pb2_grpc,
@@ -129,12 +133,10 @@ EXPIRY_WAIT_SECONDS = 30.0
 
 async def no_hold_due_soon(pool: asyncpg.Pool) -> None:
     """Waits until no pending hold of any test comes due during the check (an earlier test's hold
-    placed to expire in a moment; the session's expirer releases it within a second or two)."""
+    placed to expire in a moment; the session's expirer releases it within a second or two). Asks
+    the expirer's own question (store.holds.oldest_due) of a moment DUE_SOON_SECONDS ahead."""
     deadline = asyncio.get_running_loop().time() + EXPIRY_WAIT_SECONDS
-    while await pool.fetchval(
-        "SELECT count(*) FROM holds WHERE status = 'pending' AND expires_at < now() + make_interval(secs => $1)",
-        DUE_SOON_SECONDS,
-    ):
+    while await holds_store.oldest_due(pool, utcnow() + timedelta(seconds=DUE_SOON_SECONDS)) is not None:
         assert asyncio.get_running_loop().time() < deadline, "pending holds stayed due: is the expirer running?"
         await asyncio.sleep(0.1)
 
@@ -145,6 +147,24 @@ async def nobody_writes(pool: asyncpg.Pool) -> AsyncIterator[None]:
     before = await row_counts(pool)
     yield
     assert await row_counts(pool) == before
+
+
+async def test_the_nothing_written_check_counts_once_a_hold_due_now_is_released(
+    mine: Tenant, pool: asyncpg.Pool
+) -> None:
+    """A hold due in a moment is released by the session's expirer before the check counts, so the
+    release is not counted as the checked calls' write."""
+    soon = Timestamp()
+    soon.FromDatetime(datetime.now(UTC) + timedelta(milliseconds=300))
+    placed = await mine.client.holds.PlaceHold(
+        hold_pb2.PlaceHoldRequest(
+            ledger_account_id=mine.wallet, counter_ledger_account_id=mine.settlement, amount=1, expires_at=soon
+        )
+    )
+    assert placed.decision == hold_pb2.HOLD_DECISION_APPROVED
+    async with nobody_writes(pool):
+        released = await mine.client.holds.GetHold(hold_pb2.GetHoldRequest(id=placed.hold.id))
+    assert released.hold.status == hold_pb2.HOLD_STATUS_EXPIRED
 
 
 # --- authentication ------------------------------------------------------------------------------
