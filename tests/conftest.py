@@ -1,9 +1,9 @@
 """A real PostgreSQL and a real server on port 0 (gRPC, and HTTP on another) for the whole session.
 
 DATABASE_URL, when set, names a server on which a fresh database is created (and dropped at the
-end); otherwise an embedded PostgreSQL is started in a temporary folder of its own. With LEDGERD_TEST_CITUS=1
-the session runs on a Citus cluster of its own instead (a coordinator and two workers,
-ledgerd.bench.citus; docs/scaling.md), laid out for Citus by the migrations."""
+end); otherwise an embedded PostgreSQL is started in a temporary folder of its own. With
+LEDGERD_TEST_CITUS=1 the session runs on a Citus cluster of its own instead (a coordinator and two
+workers, ledgerd.bench.citus; docs/scaling.md), laid out for Citus by the migrations."""
 
 from __future__ import annotations
 
