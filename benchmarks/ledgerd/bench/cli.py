@@ -35,6 +35,7 @@ from ledgerd.bench.preload import Preloaded, preload
 from ledgerd.bench.setup import create_chart, create_transfer_handler
 from ledgerd.client import LedgerdClient
 from ledgerd.server.domain import limits
+from ledgerd.server.garbage_collection import tune_garbage_collector
 from ledgerd.server.store.embedded import start_embedded
 from ledgerd.server.store.pool import create_pool
 
@@ -313,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
             api_key = api_key.strip().splitlines()[-1]
             started = stack.enter_context(servers.started_servers(arguments.server_processes, env, arguments.output))
             database_url = env.get("DATABASE_URL") or start_embedded(Path(env["LEDGERD_DATA_DIR"]))
+        # The server's collector settings for this process too: the load client and the SQL floor
+        # (the server's write code in process) run here, beside the servers and the echo, which
+        # have them (ledgerd.server.garbage_collection).
+        tune_garbage_collector()
         result = uvloop.run(run(arguments, started, api_key, database_url))
     recorder = result.pop("_recorder")
     report.write_json(arguments.output, result)

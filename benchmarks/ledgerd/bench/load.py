@@ -319,7 +319,6 @@ async def drive(
     """Runs `plan.requesters` requesters for `plan.seconds`, over the clients in turn; with
     `plan.streams` > 0, PlaceHold goes over that many PlaceHolds streams, shared by the
     requesters. `meter` measures the CPU of its groups over the load window alone."""
-    tune_garbage_collector()  # the load client shares the machine's cores with the server it drives
     if plan.started is not None:
         await asyncio.sleep(max(0.0, plan.started - time.monotonic()))
     recorder = Recorder(started=time.monotonic() if plan.started is None else plan.started)
@@ -360,4 +359,5 @@ def drive_process(targets: list[str], api_key: str, plan: Plan) -> dict[str, Any
                 await client.close()
         return recorder.to_wire()
 
+    tune_garbage_collector()  # a fresh interpreter (spawned): the harness's settings (bench/cli.py)
     return uvloop.run(run())

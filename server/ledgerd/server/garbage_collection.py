@@ -1,6 +1,6 @@
 """The garbage collector's settings for a long-running process that serves many small calls
-(`ledgerd serve`, and the benchmark's echo server and load client, so that they compare like for
-like)."""
+(`ledgerd serve`; and the benchmark's processes, its echo server, load client and SQL floor, so
+that they compare like for like)."""
 
 from __future__ import annotations
 
